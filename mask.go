@@ -1,0 +1,123 @@
+// Package wsframe masks and unmasks WebSocket payloads (RFC 6455 §5.3) at
+// the speed of the machine's memory.
+//
+// A WebSocket client masks every frame it sends with a 4-byte key; a server
+// unmasks every frame it receives. Both are the same operation: each payload
+// byte is XORed with key[i%4]. This package does it in place ([Mask]) or
+// while copying a payload into a frame buffer ([MaskCopy]), with the fastest
+// kernel this CPU has, chosen once at start-up, and never allocates.
+//
+// The codec lives in package [github.com/wsframe/wsframe/codec] and UTF-8
+// validation in [github.com/wsframe/wsframe/utf8valid]; this package has no
+// dependencies beyond CPU feature detection.
+package wsframe
+
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
+// Mask XORs b in place with key, starting at key offset pos: b[i] is XORed
+// with key[(pos+i)%4]. Only the two low bits of pos are used, so any int
+// works and 0..3 is the usual range.
+//
+// It returns the key offset for the byte after b, so a payload masked in any
+// number of chunks, each call fed the offset the previous one returned, equals
+// the payload masked in one call:
+//
+//	pos := 0
+//	for _, chunk := range chunks {
+//		pos = wsframe.Mask(key, pos, chunk)
+//	}
+//
+// Mask reads and writes exactly the bytes of b and allocates nothing.
+func Mask(key [4]byte, pos int, b []byte) int {
+	next := (pos + len(b)) & 3
+	if len(b) == 0 {
+		return next
+	}
+	k := rotKey(key, pos)
+	if len(b) < smallMax {
+		maskSmall(b, k)
+		return next
+	}
+	maskBulk(unsafe.Pointer(&b[0]), len(b), k)
+	return next
+}
+
+// MaskCopy writes dst[i] = src[i] ^ key[(pos+i)%4] for every i in
+// 0..len(src)-1, in one pass, and returns the key offset for the byte after
+// src. Writers use it to mask a user's payload while copying it into a frame
+// buffer, which costs one pass over memory instead of a copy and a Mask.
+// Only the two low bits of pos are used.
+//
+// dst must be at least len(src) long; bytes of dst past len(src) are not
+// touched. dst and src may be the same slice (then MaskCopy is Mask). Any
+// other overlap between them would make the result depend on the order in
+// which the kernel visits the bytes, so MaskCopy panics on it, as it does when
+// dst is too short.
+func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
+	next := (pos + len(src)) & 3
+	if len(src) == 0 {
+		return next
+	}
+	if len(dst) < len(src) {
+		panic("wsframe: MaskCopy dst shorter than src")
+	}
+	dst = dst[:len(src)]
+	if inexactOverlap(dst, src) {
+		panic("wsframe: MaskCopy dst and src overlap inexactly")
+	}
+	k := rotKey(key, pos)
+	if len(src) < smallMax {
+		maskCopySmall(dst, src, k)
+		return next
+	}
+	maskCopyBulk(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), len(src), k)
+	return next
+}
+
+// Kernel names the masking kernel in use: "avx512", "avx2", "sse2", "neon"
+// or "generic". It is meant for logs and benchmark labels.
+func Kernel() string { return kernels[0].Name }
+
+// Impl is one masking kernel: its name and its two entry points, with the
+// same contracts as [Mask] and [MaskCopy] (argument checks included). The
+// functions can be called directly to pin a kernel, or compared against each
+// other; every kernel gives identical results.
+type Impl struct {
+	// Name is the kernel's name, as [Kernel] reports it.
+	Name string
+	// Mask is the kernel's version of [Mask].
+	Mask func(key [4]byte, pos int, b []byte) int
+	// MaskCopy is the kernel's version of [MaskCopy].
+	MaskCopy func(dst, src []byte, key [4]byte, pos int) int
+}
+
+// Kernels lists the masking kernels this CPU can run: the one [Mask] and
+// [MaskCopy] use first, then every other kernel this CPU supports, and
+// "generic", the portable reference, last. The slice is a fresh copy.
+func Kernels() []Impl {
+	return append([]Impl(nil), kernels...)
+}
+
+// rotKey packs key into a word whose lowest-addressed byte, when stored in
+// the machine's byte order, is key[pos&3]. XORing such a word (or a vector of
+// them) into memory masks 4 bytes at key offset pos.
+func rotKey(key [4]byte, pos int) uint32 {
+	var r [4]byte
+	for i := range r {
+		r[i] = key[(pos+i)&3]
+	}
+	return binary.NativeEndian.Uint32(r[:])
+}
+
+// inexactOverlap reports whether x and y share memory without starting at
+// the same address.
+func inexactOverlap(x, y []byte) bool {
+	if len(x) == 0 || len(y) == 0 || &x[0] == &y[0] {
+		return false
+	}
+	xs, ys := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&y[0]))
+	return xs < ys+uintptr(len(y)) && ys < xs+uintptr(len(x))
+}

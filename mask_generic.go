@@ -1,0 +1,125 @@
+package wsframe
+
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
+// The portable kernel. It is the reference every assembly kernel is tested
+// against, what -tags purego and architectures without assembly run, and the
+// path every kernel takes for payloads shorter than smallMax, where a call
+// into assembly costs more than it saves.
+//
+// It works a machine word at a time in the machine's own byte order (the key
+// word from rotKey is in that order too), so it is correct on big-endian
+// targets, and handles 32 bytes per loop iteration so that four independent
+// load-xor-store chains keep the core busy.
+
+var ne = binary.NativeEndian
+
+// genericImpl is the portable kernel as an Impl, always last in Kernels.
+var genericImpl = Impl{
+	Name: "generic",
+	Mask: func(key [4]byte, pos int, b []byte) int {
+		maskGeneric(b, rotKey(key, pos))
+		return (pos + len(b)) & 3
+	},
+	MaskCopy: func(dst, src []byte, key [4]byte, pos int) int {
+		next := (pos + len(src)) & 3
+		if len(src) == 0 {
+			return next
+		}
+		if len(dst) < len(src) {
+			panic("wsframe: MaskCopy dst shorter than src")
+		}
+		dst = dst[:len(src)]
+		if inexactOverlap(dst, src) {
+			panic("wsframe: MaskCopy dst and src overlap inexactly")
+		}
+		maskCopyGeneric(dst, src, rotKey(key, pos))
+		return next
+	},
+}
+
+// maskGeneric XORs b with the key word k (see rotKey) repeated.
+func maskGeneric(b []byte, k uint32) {
+	k64 := uint64(k)<<32 | uint64(k)
+	for len(b) >= 32 {
+		b = b[:len(b):len(b)]
+		ne.PutUint64(b[0:], ne.Uint64(b[0:])^k64)
+		ne.PutUint64(b[8:], ne.Uint64(b[8:])^k64)
+		ne.PutUint64(b[16:], ne.Uint64(b[16:])^k64)
+		ne.PutUint64(b[24:], ne.Uint64(b[24:])^k64)
+		b = b[32:]
+	}
+	maskTail(b, k, k64)
+}
+
+// maskTail masks the last len(b) < 32 bytes, testing the bits of the length.
+func maskTail(b []byte, k uint32, k64 uint64) {
+	if len(b)&16 != 0 {
+		ne.PutUint64(b[0:], ne.Uint64(b[0:])^k64)
+		ne.PutUint64(b[8:], ne.Uint64(b[8:])^k64)
+		b = b[16:]
+	}
+	if len(b)&8 != 0 {
+		ne.PutUint64(b, ne.Uint64(b)^k64)
+		b = b[8:]
+	}
+	if len(b)&4 != 0 {
+		ne.PutUint32(b, ne.Uint32(b)^k)
+		b = b[4:]
+	}
+	if len(b) == 0 {
+		return
+	}
+	var kb [4]byte
+	ne.PutUint32(kb[:], k)
+	for i := range b {
+		b[i] ^= kb[i]
+	}
+}
+
+// maskCopyGeneric writes dst[i] = src[i] ^ key byte i, for len(src) bytes;
+// len(dst) >= len(src).
+func maskCopyGeneric(dst, src []byte, k uint32) {
+	k64 := uint64(k)<<32 | uint64(k)
+	dst = dst[:len(src)]
+	for len(src) >= 32 {
+		s, d := src[:32:32], dst[:32:32]
+		ne.PutUint64(d[0:], ne.Uint64(s[0:])^k64)
+		ne.PutUint64(d[8:], ne.Uint64(s[8:])^k64)
+		ne.PutUint64(d[16:], ne.Uint64(s[16:])^k64)
+		ne.PutUint64(d[24:], ne.Uint64(s[24:])^k64)
+		src, dst = src[32:], dst[32:]
+	}
+	if len(src)&16 != 0 {
+		s, d := src[:16:16], dst[:16:16]
+		ne.PutUint64(d[0:], ne.Uint64(s[0:])^k64)
+		ne.PutUint64(d[8:], ne.Uint64(s[8:])^k64)
+		src, dst = src[16:], dst[16:]
+	}
+	if len(src)&8 != 0 {
+		ne.PutUint64(dst, ne.Uint64(src)^k64)
+		src, dst = src[8:], dst[8:]
+	}
+	if len(src)&4 != 0 {
+		ne.PutUint32(dst, ne.Uint32(src)^k)
+		src, dst = src[4:], dst[4:]
+	}
+	if len(src) == 0 {
+		return
+	}
+	var kb [4]byte
+	ne.PutUint32(kb[:], k)
+	for i := range src {
+		dst[i] = src[i] ^ kb[i]
+	}
+}
+
+// maskSmall and maskCopySmall handle payloads shorter than smallMax for
+// every kernel.
+func maskSmall(b []byte, k uint32)            { maskTail(b, k, uint64(k)<<32|uint64(k)) }
+func maskCopySmall(dst, src []byte, k uint32) { maskCopyGeneric(dst, src, k) }
+
+var _ unsafe.Pointer
