@@ -14,6 +14,7 @@ package wsframe
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unsafe"
 )
 
@@ -61,13 +62,7 @@ func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 	if len(src) == 0 {
 		return next
 	}
-	if len(dst) < len(src) {
-		panic("wsframe: MaskCopy dst shorter than src")
-	}
-	dst = dst[:len(src)]
-	if inexactOverlap(dst, src) {
-		panic("wsframe: MaskCopy dst and src overlap inexactly")
-	}
+	dst = checkCopy(dst, src)
 	k := rotKey(key, pos)
 	if len(src) < smallMax {
 		maskCopySmall(dst, src, k)
@@ -101,16 +96,77 @@ func Kernels() []Impl {
 	return append([]Impl(nil), kernels...)
 }
 
+// smallMax is the length below which every kernel stays in Go (maskSmall):
+// for a few bytes two word operations beat a call into assembly.
+const smallMax = 16
+
+// newImpl wraps one kernel's bulk functions in the public contracts of Mask
+// and MaskCopy: argument checks, the short-payload path, race annotations.
+func newImpl(name string, bulk func(p *byte, n int, k uint32), bulkCopy func(dst, src *byte, n int, k uint32)) Impl {
+	return Impl{
+		Name: name,
+		Mask: func(key [4]byte, pos int, b []byte) int {
+			next := (pos + len(b)) & 3
+			if len(b) == 0 {
+				return next
+			}
+			k := rotKey(key, pos)
+			if len(b) < smallMax {
+				maskSmall(b, k)
+				return next
+			}
+			raceWrite(unsafe.Pointer(&b[0]), len(b))
+			bulk(&b[0], len(b), k)
+			return next
+		},
+		MaskCopy: func(dst, src []byte, key [4]byte, pos int) int {
+			next := (pos + len(src)) & 3
+			if len(src) == 0 {
+				return next
+			}
+			dst = checkCopy(dst, src)
+			k := rotKey(key, pos)
+			if len(src) < smallMax {
+				maskCopySmall(dst, src, k)
+				return next
+			}
+			raceRead(unsafe.Pointer(&src[0]), len(src))
+			raceWrite(unsafe.Pointer(&dst[0]), len(src))
+			bulkCopy(&dst[0], &src[0], len(src), k)
+			return next
+		},
+	}
+}
+
+// checkCopy enforces MaskCopy's preconditions and returns dst cut to
+// len(src).
+func checkCopy(dst, src []byte) []byte {
+	if len(dst) < len(src) {
+		panic("wsframe: MaskCopy dst shorter than src")
+	}
+	dst = dst[:len(src)]
+	if inexactOverlap(dst, src) {
+		panic("wsframe: MaskCopy dst and src overlap inexactly")
+	}
+	return dst
+}
+
 // rotKey packs key into a word whose lowest-addressed byte, when stored in
 // the machine's byte order, is key[pos&3]. XORing such a word (or a vector of
 // them) into memory masks 4 bytes at key offset pos.
 func rotKey(key [4]byte, pos int) uint32 {
-	var r [4]byte
-	for i := range r {
-		r[i] = key[(pos+i)&3]
+	// Read in the machine's byte order, the key's first byte is the word's
+	// low byte (little-endian) or high byte (big-endian); rotating by pos
+	// bytes towards it brings key[pos&3] there.
+	w := binary.NativeEndian.Uint32(key[:])
+	if bigEndian {
+		return bits.RotateLeft32(w, 8*(pos&3))
 	}
-	return binary.NativeEndian.Uint32(r[:])
+	return bits.RotateLeft32(w, -8*(pos&3))
 }
+
+// bigEndian is the machine's byte order, found once.
+var bigEndian = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
 
 // inexactOverlap reports whether x and y share memory without starting at
 // the same address.

@@ -18,28 +18,11 @@ import (
 var ne = binary.NativeEndian
 
 // genericImpl is the portable kernel as an Impl, always last in Kernels.
-var genericImpl = Impl{
-	Name: "generic",
-	Mask: func(key [4]byte, pos int, b []byte) int {
-		maskGeneric(b, rotKey(key, pos))
-		return (pos + len(b)) & 3
-	},
-	MaskCopy: func(dst, src []byte, key [4]byte, pos int) int {
-		next := (pos + len(src)) & 3
-		if len(src) == 0 {
-			return next
-		}
-		if len(dst) < len(src) {
-			panic("wsframe: MaskCopy dst shorter than src")
-		}
-		dst = dst[:len(src)]
-		if inexactOverlap(dst, src) {
-			panic("wsframe: MaskCopy dst and src overlap inexactly")
-		}
-		maskCopyGeneric(dst, src, rotKey(key, pos))
-		return next
-	},
-}
+var genericImpl = newImpl("generic",
+	func(p *byte, n int, k uint32) { maskGeneric(unsafe.Slice(p, n), k) },
+	func(dst, src *byte, n int, k uint32) {
+		maskCopyGeneric(unsafe.Slice(dst, n), unsafe.Slice(src, n), k)
+	})
 
 // maskGeneric XORs b with the key word k (see rotKey) repeated.
 func maskGeneric(b []byte, k uint32) {
@@ -119,7 +102,23 @@ func maskCopyGeneric(dst, src []byte, k uint32) {
 
 // maskSmall and maskCopySmall handle payloads shorter than smallMax for
 // every kernel.
-func maskSmall(b []byte, k uint32)            { maskTail(b, k, uint64(k)<<32|uint64(k)) }
-func maskCopySmall(dst, src []byte, k uint32) { maskCopyGeneric(dst, src, k) }
+func maskSmall(b []byte, k uint32) {
+	if len(b) >= 8 {
+		ne.PutUint64(b, ne.Uint64(b)^(uint64(k)<<32|uint64(k)))
+		b = b[8:]
+	}
+	if len(b) >= 4 {
+		ne.PutUint32(b, ne.Uint32(b)^k)
+		b = b[4:]
+	}
+	if len(b) == 0 {
+		return
+	}
+	var kb [4]byte
+	ne.PutUint32(kb[:], k)
+	for i := range b {
+		b[i] ^= kb[i]
+	}
+}
 
-var _ unsafe.Pointer
+func maskCopySmall(dst, src []byte, k uint32) { maskCopyGeneric(dst, src, k) }

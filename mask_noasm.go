@@ -1,12 +1,10 @@
+//go:build purego || !gc || !(amd64 || arm64)
+
 package wsframe
 
 import "unsafe"
 
 // Without assembly every payload takes the portable kernel.
-
-// smallMax: the portable kernel handles everything through maskSmall's
-// caller below, so the split point only has to be above maskTail's range.
-const smallMax = 32
 
 var kernels = []Impl{genericImpl}
 
