@@ -1,0 +1,298 @@
+package codec
+
+import (
+	"bytes"
+	"math/rand"
+	"testing"
+)
+
+// message is one data message a test stream carries, as sent.
+type message struct {
+	op      Opcode
+	payload []byte
+}
+
+// randomStream builds a stream of valid frames for a receiver of role: data
+// messages of assorted sizes, fragmented at random points (also inside UTF-8
+// sequences), with control frames between fragments. It returns the stream
+// and the messages and control payloads it carries, in order.
+func randomStream(rng *rand.Rand, role Role, nmsg int) (stream []byte, msgs []message, controls [][]byte) {
+	sizes := []int{0, 1, 2, 5, 125, 126, 127, 200, 1500, 65535, 65536, 70000}
+	for i := 0; i < nmsg; i++ {
+		size := sizes[rng.Intn(len(sizes))]
+		if size > 1000 && rng.Intn(3) > 0 {
+			size = rng.Intn(1000)
+		}
+		m := message{op: OpBinary}
+		if rng.Intn(2) == 0 {
+			m.op = OpText
+			m.payload = mixedText(size)
+		} else {
+			m.payload = make([]byte, size)
+			rng.Read(m.payload)
+		}
+		msgs = append(msgs, m)
+		rest := m.payload
+		op := m.op
+		for {
+			k := len(rest)
+			if k > 0 && rng.Intn(3) == 0 {
+				k = rng.Intn(k + 1)
+			}
+			fin := k == len(rest)
+			stream = append(stream, frame(role, fin, 0, op, rest[:k])...)
+			rest = rest[k:]
+			op = OpContinuation
+			if rng.Intn(4) == 0 {
+				p := make([]byte, rng.Intn(126))
+				rng.Read(p)
+				ctl := OpPing
+				if rng.Intn(2) == 0 {
+					ctl = OpPong
+				}
+				stream = append(stream, frame(role, true, 0, ctl, p)...)
+				controls = append(controls, p)
+			}
+			if fin {
+				break
+			}
+		}
+	}
+	return stream, msgs, controls
+}
+
+// TestChunking feeds random valid streams whole, byte by byte and in random
+// chunks, and checks the events are identical and carry the messages sent.
+func TestChunking(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for _, role := range roles {
+		for iter := 0; iter < 30; iter++ {
+			stream, msgs, controls := randomStream(rng, role, 12)
+			var r Receiver
+			r.Reset(Config{Role: role})
+			all := feed(t, &r, stream, whole)
+			if all.err != nil {
+				t.Fatalf("%v: valid stream: %v", role, all.err)
+			}
+			// The events carry exactly what was sent.
+			var got []message
+			var gotCtl [][]byte
+			var cur []byte
+			for _, ev := range all.events {
+				switch ev.Kind {
+				case EventHeader:
+					if ev.Header.Masked != peerMasks(role) {
+						t.Fatalf("header %+v", ev.Header)
+					}
+				case EventPayload:
+					cur = append(cur, ev.Payload...)
+				case EventMessageEnd:
+					got = append(got, message{ev.Message, cur})
+					cur = nil
+				case EventControl:
+					gotCtl = append(gotCtl, []byte(ev.Payload))
+				}
+			}
+			if len(got) != len(msgs) || len(gotCtl) != len(controls) {
+				t.Fatalf("%d messages and %d control frames, want %d and %d", len(got), len(gotCtl), len(msgs), len(controls))
+			}
+			for i := range msgs {
+				if got[i].op != msgs[i].op || !bytes.Equal(got[i].payload, msgs[i].payload) {
+					t.Fatalf("message %d differs", i)
+				}
+			}
+			for i := range controls {
+				if !bytes.Equal(gotCtl[i], controls[i]) {
+					t.Fatalf("control frame %d: % x, want % x", i, gotCtl[i], controls[i])
+				}
+			}
+			if len(stream) < 50000 {
+				r.Reset(Config{Role: role})
+				sameResult(t, "byte by byte", all, feed(t, &r, stream, oneByte))
+			}
+			for i := 0; i < 3; i++ {
+				r.Reset(Config{Role: role})
+				sameResult(t, "random chunks", all, feed(t, &r, stream, randomChunks(rng)))
+			}
+		}
+	}
+}
+
+// TestChunkingCorrupt damages valid streams and checks that every chunking
+// still gives the same events and the same first error.
+func TestChunkingCorrupt(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	errs := map[error]int{}
+	for _, role := range roles {
+		for iter := 0; iter < 300; iter++ {
+			stream, _, _ := randomStream(rng, role, 3)
+			if len(stream) == 0 {
+				continue
+			}
+			for k := 1 + rng.Intn(3); k > 0; k-- {
+				stream[rng.Intn(len(stream))] ^= byte(1 << rng.Intn(8))
+			}
+			cfg := Config{Role: role, MaxMessageSize: int64(rng.Intn(3000)), RsvMessage: uint8(rng.Intn(8))}
+			var r Receiver
+			r.Reset(cfg)
+			all := feed(t, &r, stream, whole)
+			errs[all.err]++
+			if len(stream) < 20000 {
+				r.Reset(cfg)
+				sameResult(t, "byte by byte", all, feed(t, &r, stream, oneByte))
+			}
+			r.Reset(cfg)
+			sameResult(t, "random chunks", all, feed(t, &r, stream, randomChunks(rng)))
+		}
+	}
+	t.Logf("outcomes: %v", errs)
+}
+
+// TestSplitControl checks that a control frame cut anywhere is delivered
+// whole, from the receiver's own buffer when the payload is split.
+func TestSplitControl(t *testing.T) {
+	payload := mixedText(125)
+	f := frame(RoleServer, true, 0, OpPing, payload)
+	for cut := 1; cut < len(f); cut++ {
+		var r Receiver
+		a := append([]byte(nil), f[:cut]...)
+		b := append([]byte(nil), f[cut:]...)
+		if ev, n, err := r.Next(a); ev.Kind != EventMore || n != cut || err != nil {
+			t.Fatalf("cut %d: first part gave %v %d %v", cut, ev.Kind, n, err)
+		}
+		ev, n, err := r.Next(b)
+		if ev.Kind != EventControl || n != len(b) || err != nil || !bytes.Equal(ev.Payload, payload) {
+			t.Fatalf("cut %d: %v %d %v %q", cut, ev.Kind, n, err, ev.Payload)
+		}
+		// A payload that arrived split is unmasked in the receiver's
+		// buffer, leaving the caller's alone.
+		if cut > 6 && !bytes.Equal(b, f[cut:]) {
+			t.Fatalf("cut %d: the caller's buffer changed", cut)
+		}
+	}
+}
+
+// TestReadLoopContract checks Next's bookkeeping: what it consumes, that a
+// message end is due with no input, and Remaining.
+func TestReadLoopContract(t *testing.T) {
+	f := frame(RoleServer, true, 0, OpBinary, []byte("hello"))
+	var r Receiver
+	buf := append([]byte(nil), f...)
+	ev, n, err := r.Next(buf)
+	if ev.Kind != EventHeader || n != 6 || err != nil || ev.Message != OpBinary || r.Header().Length != 5 {
+		t.Fatalf("header: %+v %d %v", ev, n, err)
+	}
+	if r.Remaining() != 5 {
+		t.Fatalf("Remaining = %d", r.Remaining())
+	}
+	ev, n, err = r.Next(buf[6:9])
+	if ev.Kind != EventPayload || n != 3 || string(ev.Payload) != "hel" || &ev.Payload[0] != &buf[6] {
+		t.Fatalf("payload: %+v %d %v", ev, n, err)
+	}
+	if buf[9] != f[9] {
+		t.Fatal("Next unmasked a byte it did not consume")
+	}
+	ev, n, _ = r.Next(buf[9:])
+	if string(ev.Payload) != "lo" || n != 2 || r.Remaining() != 0 {
+		t.Fatalf("payload: %+v %d", ev, n)
+	}
+	ev, n, err = r.Next(nil)
+	if ev.Kind != EventMessageEnd || n != 0 || err != nil || ev.Message != OpBinary {
+		t.Fatalf("end: %+v %d %v", ev, n, err)
+	}
+	if ev, n, err = r.Next(nil); ev.Kind != EventMore || n != 0 || err != nil {
+		t.Fatalf("more: %+v %d %v", ev, n, err)
+	}
+	if NewReceiver(Config{Role: RoleClient}).Config().Role != RoleClient {
+		t.Fatal("NewReceiver lost the config")
+	}
+	for k := EventMore; k <= EventControl+1; k++ {
+		if k.String() == "" {
+			t.Fatal("empty EventKind name")
+		}
+	}
+}
+
+// steadyStream is one round of a connection's traffic: a small binary
+// message, a fragmented text message with a ping inside, a pong.
+func steadyStream() []byte {
+	text := mixedText(1500)
+	return cat(
+		frame(RoleServer, true, 0, OpBinary, make([]byte, 125)),
+		frame(RoleServer, false, 0, OpText, text[:700]),
+		frame(RoleServer, true, 0, OpPing, []byte("ping")),
+		frame(RoleServer, true, 0, OpContinuation, text[700:]),
+		frame(RoleServer, true, 0, OpPong, nil),
+	)
+}
+
+func TestReceiverAllocs(t *testing.T) {
+	src := steadyStream()
+	buf := make([]byte, len(src))
+	r := NewReceiver(Config{MaxMessageSize: 1 << 20})
+	var events int
+	run := func() {
+		copy(buf, src)
+		for b := buf; ; {
+			ev, n, err := r.Next(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = b[n:]
+			events++
+			if ev.Kind == EventMore {
+				return
+			}
+		}
+	}
+	if a := testing.AllocsPerRun(200, run); a != 0 {
+		t.Errorf("steady state: %v allocations per round", a)
+	}
+	// Byte at a time, so that headers and control frames arrive split.
+	if a := testing.AllocsPerRun(20, func() {
+		copy(buf, src)
+		for i := range buf {
+			for b := buf[i : i+1]; ; {
+				ev, n, err := r.Next(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b = b[n:]
+				if ev.Kind == EventMore {
+					break
+				}
+			}
+		}
+		r.Next(nil)
+	}); a != 0 {
+		t.Errorf("byte at a time: %v allocations per round", a)
+	}
+	// The error path, for each kind of error.
+	bad := [][]byte{
+		frame(RoleServer, true, 0, OpText, []byte("a\xff")),
+		frame(RoleServer, true, 0, OpText, []byte("a\xe2")),
+		frame(RoleServer, true, Rsv1, OpText, nil),
+		frame(RoleServer, true, 0, OpClose, []byte{3}),
+		{0x82, 0x01},
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		for _, f := range bad {
+			r.Reset(Config{})
+			copy(buf, f)
+			for b := buf[:len(f)]; ; {
+				ev, n, err := r.Next(b)
+				if err != nil {
+					_ = CodeOf(err)
+					break
+				}
+				if ev.Kind == EventMore {
+					r.Next(nil)
+					t.Fatal("no error")
+				}
+				b = b[n:]
+			}
+		}
+	}); a != 0 {
+		t.Errorf("error path: %v allocations", a)
+	}
+}

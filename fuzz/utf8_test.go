@@ -1,0 +1,101 @@
+package fuzz
+
+import (
+	"errors"
+	"math/rand"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/wsframe/wsframe/utf8valid"
+)
+
+// genericImpl is the portable reference kernel, last in the list.
+func genericImpl() utf8valid.Impl {
+	ks := utf8valid.Kernels()
+	return ks[len(ks)-1]
+}
+
+// outcome is what streaming a message produced: the failing byte's offset
+// (-1 for none), whether Finish reported truncation, and the failing Write's
+// n translated to an index in the message.
+type outcome struct {
+	off       int64
+	truncated bool
+	at        int
+}
+
+// stream writes p to a Validator of kernel k in the chunks cuts describes.
+func stream(t *testing.T, k utf8valid.Impl, p []byte, cuts []int) outcome {
+	v := k.Validator()
+	start := 0
+	for _, end := range append(cuts, len(p)) {
+		n, err := v.Write(p[start:end])
+		if err != nil {
+			var e *utf8valid.Error
+			if !errors.As(err, &e) || n < 0 || n >= end-start || e.Offset != int64(start+n) || e.Byte != p[start+n] {
+				t.Fatalf("%s: Write(% x) = %d, %v at message offset %d", k.Name, p[start:end], n, err, start)
+			}
+			if v.Finish() != err {
+				t.Fatalf("%s: Finish after a failed Write returned another error", k.Name)
+			}
+			return outcome{off: e.Offset, at: start + n}
+		}
+		start = end
+	}
+	if err := v.Finish(); err != nil {
+		var e *utf8valid.Error
+		if !errors.As(err, &e) || !e.Truncated || e.Offset != int64(len(p)) {
+			t.Fatalf("%s: Finish = %v", k.Name, err)
+		}
+		return outcome{off: -1, truncated: true, at: -1}
+	}
+	return outcome{off: -1, at: -1}
+}
+
+// FuzzUTF8Valid checks every kernel's one-shot Valid against unicode/utf8,
+// and one Write of the whole input against the generic kernel's offsets.
+func FuzzUTF8Valid(f *testing.F) {
+	for _, s := range []string{"", "a", "κόσμε", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "日本語😀", "\xe2\x82"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		want := utf8.Valid(p)
+		ref := stream(t, genericImpl(), p, nil)
+		if (ref.off < 0 && !ref.truncated) != want {
+			t.Fatalf("generic stream disagrees with unicode/utf8 on % x: %+v", p, ref)
+		}
+		for _, k := range utf8valid.Kernels() {
+			if got := k.Valid(p); got != want {
+				t.Fatalf("%s: Valid(% x) = %v, want %v", k.Name, p, got, want)
+			}
+			if got := stream(t, k, p, nil); got != ref {
+				t.Fatalf("%s: stream of % x = %+v, generic %+v", k.Name, p, got, ref)
+			}
+		}
+	})
+}
+
+// FuzzUTF8Stream splits the input into chunks chosen by seed and checks that
+// every kernel fails at the same byte, or accepts, exactly as the generic
+// kernel does in one Write and as unicode/utf8 does in one shot.
+func FuzzUTF8Stream(f *testing.F) {
+	for i, s := range []string{"κόσμε and more text to split", "\xf0\x9f\x98\x80\xf0\x9f\x98", "abc\xe0\x80\xaf", "日本語\xed\xbf\xbf", "\xf4\x8f\xbf\xbfz"} {
+		f.Add([]byte(s), int64(i))
+	}
+	f.Fuzz(func(t *testing.T, p []byte, seed int64) {
+		rng := rand.New(rand.NewSource(seed))
+		var cuts []int
+		for c := rng.Intn(3); c < len(p); c += 1 + rng.Intn(1+rng.Intn(100)) {
+			cuts = append(cuts, c)
+		}
+		ref := stream(t, genericImpl(), p, nil)
+		if (ref.off < 0 && !ref.truncated) != utf8.Valid(p) {
+			t.Fatalf("generic stream disagrees with unicode/utf8 on % x", p)
+		}
+		for _, k := range utf8valid.Kernels() {
+			if got := stream(t, k, p, cuts); got != ref {
+				t.Fatalf("%s: chunks %v of % x: %+v, one-shot generic %+v", k.Name, cuts, p, got, ref)
+			}
+		}
+	})
+}
