@@ -1,0 +1,304 @@
+package autobahn
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+func acceptKey(key string) string {
+	h := sha1.Sum([]byte(key + wsGUID))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// Runner plays cases against peers. The zero value runs cases one at a
+// time with Autobahn's timeouts and prints nothing.
+type Runner struct {
+	Timeouts Timeouts
+	// Parallel is how many cases may run at once; performance cases
+	// (section 9) always run alone. Values below 2 mean one at a time.
+	Parallel int
+	// Log, when set, gets one line per case run.
+	Log io.Writer
+	mu  sync.Mutex
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Log == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.Log, format+"\n", args...)
+}
+
+// FuzzServers is the fuzzingclient mode: it runs the spec's cases against
+// every server in it and returns the results. It dials only the servers'
+// URLs. ctx cancels the run between cases.
+func (r *Runner) FuzzServers(ctx context.Context, spec *ClientSpec) (*Results, error) {
+	cases, err := MatchCases(spec.Cases, spec.ExcludeCases)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := newAgentExcluder(spec.ExcludeAgentCases)
+	if err != nil {
+		return nil, err
+	}
+	for _, srv := range spec.Servers {
+		if _, err := parseWSURL(srv.URL); err != nil {
+			return nil, fmt.Errorf("server %s: %w", srv.Agent, err)
+		}
+	}
+	res := NewResults()
+	for _, srv := range spec.Servers {
+		var run []int
+		for i, c := range cases {
+			if !ex.excluded(srv.Agent, c.ID) {
+				run = append(run, i)
+			}
+		}
+		r.schedule(ctx, cases, run, func(i int) {
+			cr := r.RunClientCase(srv, cases[i], i+1)
+			res.Add(cr)
+			r.logf("%-8s %-10s %-13s %-16s %s", cr.ID, srv.Agent, cr.Behavior, cr.BehaviorCl, verdictWord(cr))
+		})
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func verdictWord(cr *CaseResult) string {
+	if cr.Passed() {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+// schedule runs fn for every index in run: the non-performance cases on
+// up to Parallel workers, then the performance cases one at a time.
+func (r *Runner) schedule(ctx context.Context, cases []*Case, run []int, fn func(i int)) {
+	workers := r.Parallel
+	if workers < 1 {
+		workers = 1
+	}
+	var normal, perf []int
+	for _, i := range run {
+		if cases[i].Performance {
+			perf = append(perf, i)
+		} else {
+			normal = append(normal, i)
+		}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fn(i)
+			}
+		}()
+	}
+	for _, i := range normal {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for _, i := range perf {
+		if ctx.Err() != nil {
+			break
+		}
+		fn(i)
+	}
+}
+
+func parseWSURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "ws" && u.Scheme != "wss" {
+		return nil, fmt.Errorf("url %q: scheme must be ws or wss", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("url %q: no host", raw)
+	}
+	return u, nil
+}
+
+// RunClientCase connects to srv and plays one case as the client; index
+// is the case's 1-based position in the run, as reports number it.
+func (r *Runner) RunClientCase(srv ServerEntry, c *Case, index int) *CaseResult {
+	cr := newResult(srv.Agent, index, c, false)
+	t := r.Timeouts.withDefaults()
+	started := time.Now()
+	conn, leftover, reqText, respText, err := dialWS(srv, t.Open)
+	cr.HTTPRequest, cr.HTTPResponse = reqText, respText
+	if err != nil {
+		var ne net.Error
+		cr.openFailed(err, errors.As(err, &ne) && ne.Timeout(), started)
+		return cr
+	}
+	s := newSession(conn, false, c, t)
+	s.play(leftover)
+	cr.fill(s)
+	return cr
+}
+
+// dialWS opens a TCP (or TLS) connection to srv.URL and performs the
+// client's opening handshake, offering no extension and no compression.
+func dialWS(srv ServerEntry, timeout time.Duration) (conn net.Conn, leftover []byte, reqText, respText string, err error) {
+	u, err := parseWSURL(srv.URL)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	host := u.Host
+	if u.Port() == "" {
+		if u.Scheme == "wss" {
+			host = net.JoinHostPort(u.Hostname(), "443")
+		} else {
+			host = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	d := net.Dialer{Deadline: deadline}
+	if u.Scheme == "wss" {
+		conn, err = tls.DialWithDialer(&d, "tcp", host, &tls.Config{ServerName: u.Hostname()})
+	} else {
+		conn, err = d.Dial("tcp", host)
+	}
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	var kb [16]byte
+	if _, err := rand.Read(kb[:]); err != nil {
+		conn.Close()
+		return nil, nil, "", "", err
+	}
+	key := base64.StdEncoding.EncodeToString(kb[:])
+	path := u.RequestURI()
+	var req strings.Builder
+	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nUser-Agent: wstest\r\nHost: %s\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", path, u.Host, key)
+	if srv.Origin != "" {
+		fmt.Fprintf(&req, "Origin: %s\r\n", srv.Origin)
+	}
+	if len(srv.Protocols) > 0 {
+		fmt.Fprintf(&req, "Sec-WebSocket-Protocol: %s\r\n", strings.Join(srv.Protocols, ","))
+	}
+	req.WriteString("\r\n")
+	reqText = req.String()
+	conn.SetDeadline(deadline)
+	if _, err := io.WriteString(conn, reqText); err != nil {
+		conn.Close()
+		return nil, nil, reqText, "", err
+	}
+	head, rest, err := readHead(conn)
+	respText = string(head)
+	if err != nil {
+		conn.Close()
+		return nil, nil, reqText, respText, err
+	}
+	if err := checkResponse(head, acceptKey(key)); err != nil {
+		conn.Close()
+		return nil, nil, reqText, respText, err
+	}
+	conn.SetDeadline(time.Time{})
+	return conn, rest, reqText, respText, nil
+}
+
+// maxHead bounds an HTTP head (request or response) during the opening
+// handshake.
+const maxHead = 16 << 10
+
+// readHead reads up to and including the blank line ending an HTTP head
+// and returns what came after it too.
+func readHead(conn net.Conn) (head, rest []byte, err error) {
+	buf := make([]byte, 0, 1024)
+	tmp := make([]byte, 1024)
+	for {
+		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+			return buf[:i+4], append([]byte(nil), buf[i+4:]...), nil
+		}
+		if len(buf) > maxHead {
+			return buf, nil, fmt.Errorf("HTTP head longer than %d octets", maxHead)
+		}
+		n, err := conn.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return buf, nil, err
+		}
+	}
+}
+
+func parseHeaders(lines []string) map[string]string {
+	h := map[string]string{}
+	for _, l := range lines {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		if old, dup := h[k]; dup {
+			v = old + ", " + v
+		}
+		h[k] = v
+	}
+	return h
+}
+
+func hasToken(v, token string) bool {
+	for _, t := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkResponse(head []byte, wantAccept string) error {
+	lines := strings.Split(strings.TrimRight(string(head), "\r\n"), "\r\n")
+	status := strings.SplitN(lines[0], " ", 3)
+	if len(status) < 2 || !strings.HasPrefix(status[0], "HTTP/1.") {
+		return fmt.Errorf("malformed status line %q", lines[0])
+	}
+	if status[1] != "101" {
+		return fmt.Errorf("server answered %q, not 101 Switching Protocols", lines[0])
+	}
+	h := parseHeaders(lines[1:])
+	if !strings.EqualFold(h["upgrade"], "websocket") {
+		return fmt.Errorf("Upgrade header is %q, not websocket", h["upgrade"])
+	}
+	if !hasToken(h["connection"], "upgrade") {
+		return fmt.Errorf("Connection header %q lacks upgrade", h["connection"])
+	}
+	if h["sec-websocket-accept"] != wantAccept {
+		return fmt.Errorf("Sec-WebSocket-Accept is %q, want %q", h["sec-websocket-accept"], wantAccept)
+	}
+	if e := h["sec-websocket-extensions"]; e != "" {
+		return fmt.Errorf("server accepted extension %q that was not offered", e)
+	}
+	return nil
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package autobahn
+
+// raceEnabled is true in -race builds.
+const raceEnabled = false
