@@ -3,6 +3,6 @@ module github.com/wsframe/wsframe
 go 1.22
 
 require (
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
-	golang.org/x/sys v0.30.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.3.0
+	golang.org/x/sys v0.30.0
 )
