@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# programs.sh: the real programs on the library (cmd/wsecho, cmd/wsclient)
+# in CI, strict:
+#   1. go run ./cmd/wsselftest: the whole Autobahn suite (sections 1-7, 9,
+#      10) against the echo server and the client in-process; every case
+#      must be OK (no NON-STRICT).
+#   2. The built binaries under cmd/wstest: fuzzingclient against a wsecho
+#      process, fuzzingserver against a wsclient process, same rule.
+#   3. Node's ws (pinned in cmd/wsecho/testdata/node) in both roles.
+#   4. gorilla/websocket in both roles (bench module).
+# Needs go, node and npm. About a minute on 2 cores. Reports stay in
+# $WSFRAME_REPORTS if set.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+reports=${WSFRAME_REPORTS:-$work/reports}
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$root"
+
+# strict LOG: fail when a wstest summary has any verdict but OK and
+# INFORMATIONAL.
+strict() {
+	if grep -E 'behavior .*(NON-STRICT|FAILED|UNIMPLEMENTED)|close .*(WRONG CODE|UNCLEAN|FAILED)' "$1"; then
+		echo "programs: verdicts above are not strictly OK"
+		return 1
+	fi
+	grep -q ' passed, 0 failed' "$1"
+}
+
+# wait_addr FILE: wait (10 s at most) for a ws:// address in FILE.
+wait_addr() {
+	for _ in $(seq 100); do
+		if a=$(grep -o 'ws://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1) && [ -n "$a" ]; then
+			echo "$a"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "programs: no address in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+echo "== self-test: wsecho and wsclient in-process, every case, both roles"
+go run ./cmd/wsselftest -outdir "$reports/selftest"
+
+echo "== the binaries under cmd/wstest"
+go build -o "$work/wstest" ./cmd/wstest
+go build -o "$work/wsecho" ./cmd/wsecho
+go build -o "$work/wsclient" ./cmd/wsclient
+"$work/wsecho" -addr 127.0.0.1:0 -close-timeout 500ms >"$work/wsecho.log" 2>&1 &
+pids+=($!)
+addr=$(wait_addr "$work/wsecho.log")
+cat >"$work/fuzzingclient.json" <<JSON
+{"outdir": "$reports/wsecho", "servers": [{"agent": "wsecho", "url": "$addr"}], "cases": ["*"]}
+JSON
+"$work/wstest" -m fuzzingclient -s "$work/fuzzingclient.json" -parallel 4 | tee "$work/fc.log"
+strict "$work/fc.log"
+
+cat >"$work/fuzzingserver.json" <<JSON
+{"url": "ws://127.0.0.1:0", "outdir": "$reports/wsclient", "cases": ["*"]}
+JSON
+"$work/wstest" -m fuzzingserver -s "$work/fuzzingserver.json" -once >"$work/fs.log" 2>&1 &
+server=$!
+pids+=($server)
+addr=$(wait_addr "$work/fs.log")
+"$work/wsclient" -autobahn "$addr" -agent wsclient
+wait "$server" || true
+cat "$work/fs.log"
+strict "$work/fs.log"
+
+echo "== Node ws interop"
+(cd cmd/wsecho/testdata/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+WSFRAME_INTEROP=1 go test -count=1 -run 'Node' ./cmd/wsecho ./cmd/wsclient
+
+echo "== gorilla/websocket interop"
+(cd bench && go test -count=1 -run 'Gorilla' .)
+
+echo "programs: all clean"

@@ -1,0 +1,58 @@
+// Command wsecho is a WebSocket echo server built only on the wsframe
+// codec (framing, masking, UTF-8 validation) and the standard library. It
+// sends every message back with its opcode, answers pings, fails a
+// connection at the first protocol violation with the close code it maps
+// to, and times out peers that stall. It passes every case of the
+// Autobahn testsuite's sections 1-7, 9 and 10 strictly (see
+// cmd/wsselftest).
+//
+//	wsecho                          # ws://127.0.0.1:9001
+//	wsecho -addr :9001 -log         # all interfaces, a line per connection
+//	wsecho -addr 127.0.0.1:0        # any free port (printed)
+//
+// The server's code is in internal/echo, so that tests, the self-test and
+// the benchmarks run it in-process.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"time"
+
+	"github.com/wsframe/wsframe/internal/echo"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9001", "address to listen on (port 0: any free port)")
+	maxMsg := flag.Int64("max-message", echo.DefaultMaxMessage, "largest message in bytes; a larger one is refused with close code 1009")
+	readT := flag.Duration("read-timeout", echo.DefaultReadTimeout, "close a connection (1001) whose peer sends nothing for this long")
+	msgT := flag.Duration("message-timeout", echo.DefaultMessageTimeout, "close a connection (1008) whose message is not complete after this long")
+	closeT := flag.Duration("close-timeout", echo.DefaultCloseTimeout, "drop a connection whose peer does not finish the closing handshake in this long")
+	logConns := flag.Bool("log", false, "log one line per connection")
+	flag.Parse()
+
+	srv := &echo.Server{Config: echo.Config{
+		MaxMessage:     *maxMsg,
+		ReadTimeout:    *readT,
+		MessageTimeout: *msgT,
+		CloseTimeout:   *closeT,
+		WriteTimeout:   10 * time.Second,
+	}}
+	if *logConns {
+		srv.Log = log.New(os.Stderr, "wsecho: ", log.LstdFlags)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wsecho:", err)
+		os.Exit(1)
+	}
+	// Scripts that pass port 0 read the address from this line.
+	fmt.Printf("wsecho listening on ws://%s\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil {
+		fmt.Fprintln(os.Stderr, "wsecho:", err)
+		os.Exit(1)
+	}
+}

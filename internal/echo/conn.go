@@ -1,0 +1,648 @@
+// Package echo is the core of cmd/wsecho and cmd/wsclient: a WebSocket
+// connection built only on package codec (framing, masking and UTF-8
+// validation) and the standard library, an echo server (an http.Handler)
+// and a client with the Autobahn fuzzingserver protocol on top of it.
+//
+// The commands are thin wrappers so that the self-test (cmd/wsselftest),
+// the tests and the end-to-end benchmark run the very same code in-process.
+//
+// Memory: a connection holds no read buffer while it waits for the peer.
+// On Unix the socket is read through syscall.RawConn, whose callback runs
+// only once the socket is readable; the callback takes a buffer from a
+// sync.Pool, reads, and the buffer goes back to the pool as soon as the
+// bytes it holds have been through the codec. Message buffers are pooled
+// the same way, taken when a data message starts and returned once it has
+// been echoed. An idle connection costs its goroutine's stack, the Conn
+// (about 400 bytes) and the runtime's socket bookkeeping.
+package echo
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/wsframe/wsframe/codec"
+)
+
+// Config holds a connection's limits and timeouts. Zero fields take the
+// defaults listed with each field.
+type Config struct {
+	// MaxMessage is the largest data message accepted, in payload bytes
+	// (default 64 MiB). A larger one is refused with close code 1009 as
+	// soon as a frame header announces it, before its payload is read.
+	MaxMessage int64
+	// ReadTimeout fails a connection whose peer sends nothing for this
+	// long with close code 1001 (default 60 s).
+	ReadTimeout time.Duration
+	// MessageTimeout bounds the time from a data message's first frame
+	// to its last (default 2 min): a peer that keeps a fragmented message
+	// open forever, even with bytes flowing, gets close code 1008.
+	MessageTimeout time.Duration
+	// WriteTimeout bounds every write (default 10 s), so that a peer that
+	// stops reading cannot hold the connection.
+	WriteTimeout time.Duration
+	// CloseTimeout bounds the closing handshake once a Close frame has
+	// been sent or received (default 5 s): the wait for the peer's Close
+	// and for the TCP connection to end.
+	CloseTimeout time.Duration
+}
+
+// Defaults of Config's zero fields.
+const (
+	DefaultMaxMessage     = 64 << 20
+	DefaultReadTimeout    = 60 * time.Second
+	DefaultMessageTimeout = 2 * time.Minute
+	DefaultWriteTimeout   = 10 * time.Second
+	DefaultCloseTimeout   = 5 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = DefaultMaxMessage
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.MessageTimeout <= 0 {
+		c.MessageTimeout = DefaultMessageTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = DefaultCloseTimeout
+	}
+	return c
+}
+
+// CloseError is how a connection ended with a closing handshake: the code
+// and reason of the peer's Close frame when the peer started it (Remote),
+// or the code we sent when we failed the connection.
+type CloseError struct {
+	Code   codec.CloseCode
+	Reason string
+	// Remote is set when the peer sent the first Close frame.
+	Remote bool
+	// Err is the violation or timeout that made us fail the connection,
+	// nil when the peer closed.
+	Err error
+}
+
+// Error describes the close.
+func (e *CloseError) Error() string {
+	who := "we closed"
+	if e.Remote {
+		who = "peer closed"
+	}
+	s := "websocket: " + who + " with " + e.Code.String()
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
+}
+
+// Unwrap returns the cause of a close we started.
+func (e *CloseError) Unwrap() error { return e.Err }
+
+// Errors a connection fails with when a timer runs out. They are used as
+// the reason of the Close frame sent, and as CloseError.Err.
+var (
+	ErrIdle           = errors.New("read timeout: peer sent nothing")
+	ErrMessageTimeout = errors.New("message timeout: data message not finished in time")
+)
+
+// ErrClosed is returned by the writing methods once a Close frame has been
+// sent or received.
+var ErrClosed = errors.New("websocket: connection closed")
+
+// serverSender writes every server Conn's frames. A server's Sender masks
+// nothing and so draws no keys: it has no state to share, and one for
+// all saves each connection the 288 bytes of its own (most of which is
+// the client's buffer of random key bytes).
+var serverSender codec.Sender
+
+// headroom is the space kept in front of a message buffer's payload for
+// the frame header, so that an echo goes out in one write without a copy.
+const headroom = codec.MaxHeaderLen
+
+const maxInt = int(^uint(0) >> 1)
+
+// Conn is one WebSocket connection after the opening handshake, in either
+// role. Reading (ReadMessage, Echo) belongs to one goroutine; the writing
+// methods may be called from another one at the same time.
+type Conn struct {
+	nc   net.Conn
+	cfg  Config
+	role codec.Role
+	rcv  codec.Receiver
+
+	// Reading side, owned by the reader goroutine.
+	raw      syscall.RawConn // nil where the socket has none: plain Read
+	readFn   func(fd uintptr) bool
+	pending  []byte  // bytes read during the handshake, consumed first
+	rbuf     *[]byte // pooled read buffer, held only while it has bytes
+	rest     []byte  // unconsumed part of *rbuf or of pending
+	rn       int
+	rerr     error
+	readDL   time.Time
+	msg      *[]byte // pooled message buffer: headroom, then the payload
+	msgDL    time.Time
+	inMsg    bool
+	draining bool // closing handshake under way: deadline fixed
+	msgs     int64
+	start    time.Time
+	now      time.Time // when the last read was armed
+
+	// OnPong, when set, is called by the reader with each pong's payload
+	// (valid only during the call).
+	OnPong func(payload []byte)
+
+	// Writing side, serialised by wmu.
+	wmu     sync.Mutex
+	snd     *codec.Sender // serverSender, or the client's own
+	writeDL time.Time
+	closed  bool // a Close frame went out
+	hdr     [codec.MaxHeaderLen]byte
+	bufs    [2][]byte
+}
+
+// newConn wraps nc, over which the opening handshake is done; pending are
+// bytes of the WebSocket stream that arrived with the handshake.
+func newConn(nc net.Conn, role codec.Role, cfg Config, pending []byte) *Conn {
+	cfg = cfg.withDefaults()
+	now := time.Now()
+	c := &Conn{nc: nc, cfg: cfg, role: role, pending: pending, start: now, now: now}
+	c.rcv.Reset(codec.Config{
+		Role:           role,
+		MaxFrameSize:   cfg.MaxMessage,
+		MaxMessageSize: cfg.MaxMessage,
+	})
+	c.snd = &serverSender
+	if role == codec.RoleClient {
+		c.snd = codec.NewSender(role, nil)
+	}
+	c.rest = pending
+	c.initRaw()
+	return c
+}
+
+// Messages returns how many data messages have been received.
+func (c *Conn) Messages() int64 { return c.msgs }
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// fill reads the next bytes from the socket into c.rest, with the read
+// deadline armed.
+func (c *Conn) fill() error {
+	if err := c.armRead(); err != nil {
+		return err
+	}
+	if c.raw != nil {
+		// The callback takes the buffer only when the socket is readable.
+		c.rn, c.rerr = 0, nil
+		if err := c.raw.Read(c.readFn); err != nil {
+			return err
+		}
+		if c.rerr != nil {
+			return c.rerr
+		}
+		if c.rn == 0 {
+			return io.EOF
+		}
+		c.rest = (*c.rbuf)[:c.rn]
+		return nil
+	}
+	if c.rbuf == nil {
+		c.rbuf = getReadBuf()
+	}
+	n, err := c.nc.Read(*c.rbuf)
+	if n > 0 {
+		c.rest = (*c.rbuf)[:n]
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// releaseRead gives the read buffer back once every byte of it has been
+// consumed; events never outlive the next call to next.
+func (c *Conn) releaseRead() {
+	c.rest = nil
+	c.pending = nil
+	if c.rbuf != nil {
+		putReadBuf(c.rbuf)
+		c.rbuf = nil
+	}
+}
+
+// armRead sets the read deadline for the next read: ReadTimeout from now,
+// or the end of the message's time if that comes first. Setting a deadline
+// updates a runtime timer, so it is skipped while the armed one is no later
+// than the wanted one and less than an eighth of ReadTimeout earlier: the
+// effective idle timeout is then between 7/8 and all of ReadTimeout.
+func (c *Conn) armRead() error {
+	if c.draining {
+		return nil
+	}
+	now := time.Now()
+	c.now = now
+	want := now.Add(c.cfg.ReadTimeout)
+	if c.inMsg && c.msgDL.Before(want) {
+		want = c.msgDL
+	}
+	if !c.readDL.After(want) && want.Sub(c.readDL) < c.cfg.ReadTimeout/8 {
+		return nil
+	}
+	c.readDL = want
+	return c.nc.SetReadDeadline(want)
+}
+
+// next returns the next event of the stream, reading the socket when the
+// codec needs more bytes. Payload slices are valid until the next call.
+func (c *Conn) next() (codec.Event, error) {
+	for {
+		ev, n, err := c.rcv.Next(c.rest)
+		c.rest = c.rest[n:]
+		if err != nil {
+			return ev, err
+		}
+		if ev.Kind != codec.EventMore {
+			return ev, nil
+		}
+		c.releaseRead()
+		if err := c.fill(); err != nil {
+			return ev, c.readErr(err)
+		}
+	}
+}
+
+// readErr names a read deadline that passed: the idle or the message
+// timeout.
+func (c *Conn) readErr(err error) error {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	// armRead may have armed the message's deadline up to ReadTimeout/8
+	// early, as it does the idle one.
+	if c.inMsg && time.Until(c.msgDL) <= c.cfg.ReadTimeout/8 {
+		return ErrMessageTimeout
+	}
+	return ErrIdle
+}
+
+// readMessage reads the next data message into c.msg (after headroom),
+// answering pings and ignoring pongs on the way. It returns a *CloseError
+// when the connection ended with a closing handshake, which it has then
+// completed (Close sent, TCP closed), or another error when the connection
+// broke without one.
+func (c *Conn) readMessage() (codec.Opcode, error) {
+	for {
+		ev, err := c.next()
+		if err != nil {
+			return 0, c.fail(err)
+		}
+		switch ev.Kind {
+		case codec.EventHeader:
+			h := c.rcv.Header()
+			if h.Opcode != codec.OpContinuation {
+				c.startMessage()
+			}
+			// The header passed the size limits: reserve the frame.
+			c.reserve(int(h.Length))
+		case codec.EventPayload:
+			*c.msg = append(*c.msg, ev.Payload...)
+		case codec.EventMessageEnd:
+			c.inMsg = false
+			c.msgs++
+			return ev.Message, nil
+		case codec.EventControl:
+			switch ev.Message {
+			case codec.OpPing:
+				if err := c.writeControl(codec.OpPong, ev.Payload); err != nil {
+					return 0, c.abort(err)
+				}
+			case codec.OpPong:
+				if c.OnPong != nil {
+					c.OnPong(ev.Payload)
+				}
+			case codec.OpClose:
+				return 0, c.answerClose(ev.Payload)
+			}
+		}
+	}
+}
+
+// startMessage takes a message buffer and starts the message's clock.
+func (c *Conn) startMessage() {
+	if c.msg == nil {
+		c.msg = getMsgBuf()
+	}
+	*c.msg = (*c.msg)[:headroom]
+	c.inMsg = true
+	c.msgDL = c.now.Add(c.cfg.MessageTimeout)
+}
+
+// reserve grows the message buffer for n more bytes at once, so that a
+// large frame is not copied again and again as it arrives.
+func (c *Conn) reserve(n int) {
+	b := *c.msg
+	if cap(b)-len(b) < n {
+		// At least double, or a message in many small frames would be
+		// copied once per frame.
+		// Never beyond the limit, which the codec has checked len(b)+n
+		// against, so a message near the limit costs no more than it.
+		limit := headroom + int(min(c.cfg.MaxMessage, int64(maxInt-headroom)))
+		grow := 2 * cap(b)
+		if grow >= limit-limit/4 {
+			grow = limit // rather than once more just short of it
+		}
+		nb := make([]byte, len(b), max(len(b)+n, grow))
+		copy(nb, b)
+		*c.msg = nb
+	}
+}
+
+// releaseMsg returns the message buffer to the pool.
+func (c *Conn) releaseMsg() {
+	if c.msg != nil {
+		putMsgBuf(c.msg)
+		c.msg = nil
+	}
+}
+
+// ReadMessage returns the next data message, its opcode (codec.OpText or
+// codec.OpBinary) and payload, which stays valid until the next call.
+// Pings are answered and pongs dropped on the way. When the peer closes,
+// or breaks the protocol, the closing handshake is completed and the error
+// is a *CloseError; io.EOF or a network error means the connection broke
+// without one.
+func (c *Conn) ReadMessage() (codec.Opcode, []byte, error) {
+	op, err := c.readMessage()
+	if err != nil {
+		return 0, nil, err
+	}
+	return op, (*c.msg)[headroom:], nil
+}
+
+// Echo sends every data message back with its opcode until the connection
+// ends, and returns how: a *CloseError after a closing handshake (Remote
+// with code 1000 or 1005 is a normal end), another error otherwise.
+func (c *Conn) Echo() error {
+	for {
+		if len(c.rest) == 0 {
+			// Between messages with nothing buffered: wait for the peer
+			// here, near the top of the stack (see Server.run), rather
+			// than under readMessage. The codec has no event due then.
+			c.releaseRead()
+			if err := c.fill(); err != nil {
+				return c.fail(c.readErr(err))
+			}
+		}
+		op, err := c.readMessage()
+		if err != nil {
+			return err
+		}
+		err = c.writeMsgBuf(op)
+		c.releaseMsg()
+		if err != nil {
+			return c.abort(err)
+		}
+	}
+}
+
+// writeMsgBuf sends c.msg's payload as one frame, its header written into
+// the headroom in front of it: one write, no copy of the payload (a
+// client masks it in place).
+func (c *Conn) writeMsgBuf(op codec.Opcode) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	b := *c.msg
+	bufs, err := c.snd.Buffers(net.Buffers(c.bufs[:0]), &c.hdr, codec.Header{Fin: true, Opcode: op}, b[headroom:])
+	if err != nil {
+		return err
+	}
+	hl := len(bufs[0])
+	copy(b[headroom-hl:], bufs[0])
+	return c.writeAt(b[headroom-hl:], c.now)
+}
+
+// write sends b with the write deadline armed; the caller holds wmu.
+func (c *Conn) write(b []byte) error { return c.writeAt(b, time.Now()) }
+
+// writeAt is write with the current time given: the reader passes the
+// time of its last read rather than asking the clock again (a clock read
+// costs about as much as parsing a frame header).
+func (c *Conn) writeAt(b []byte, now time.Time) error {
+	want := now.Add(c.cfg.WriteTimeout)
+	// Re-armed lazily, as armRead does with the read deadline.
+	if c.writeDL.After(want) || want.Sub(c.writeDL) >= c.cfg.WriteTimeout/8 {
+		c.writeDL = want
+		if err := c.nc.SetWriteDeadline(want); err != nil {
+			return err
+		}
+	}
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// WriteMessage sends payload as one data message of type op (codec.OpText
+// or codec.OpBinary), in frames of at most frameSize bytes when frameSize
+// is positive. A client's payload is copied, not masked in place.
+func (c *Conn) WriteMessage(op codec.Opcode, payload []byte, frameSize int) error {
+	if frameSize <= 0 || frameSize > len(payload) {
+		frameSize = max(len(payload), 1)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	bp := getMsgBuf()
+	defer putMsgBuf(bp)
+	b, err := c.snd.AppendMessage((*bp)[:0], codec.Header{Opcode: op}, payload, frameSize)
+	if err != nil {
+		return err
+	}
+	*bp = b
+	return c.write(b)
+}
+
+// Ping sends a ping frame with payload (at most 125 bytes); the pong
+// comes back through ReadMessage, which drops it.
+func (c *Conn) Ping(payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return c.writeControlLocked(codec.OpPing, payload)
+}
+
+func (c *Conn) writeControl(op codec.Opcode, payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return c.writeControlLocked(op, payload)
+}
+
+func (c *Conn) writeControlLocked(op codec.Opcode, payload []byte) error {
+	// Control frames are rare: their buffer comes from the pool rather
+	// than from every Conn.
+	bp := getMsgBuf()
+	defer putMsgBuf(bp)
+	b, err := c.snd.AppendFrame((*bp)[:0], codec.Header{Fin: true, Opcode: op}, payload)
+	if err != nil {
+		return err
+	}
+	return c.write(b)
+}
+
+// sendClose sends a Close frame with code and reason, once.
+func (c *Conn) sendClose(code codec.CloseCode, reason string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.closed = true
+	if len(reason) > codec.MaxCloseReason {
+		reason = reason[:codec.MaxCloseReason]
+	}
+	bp := getMsgBuf()
+	defer putMsgBuf(bp)
+	b, err := c.snd.AppendClose((*bp)[:0], code, reason)
+	if err != nil {
+		// Only a reason cut inside a UTF-8 sequence can get here.
+		b, err = c.snd.AppendClose((*bp)[:0], code, "")
+		if err != nil {
+			return err
+		}
+	}
+	c.writeDL = time.Now().Add(c.cfg.CloseTimeout)
+	c.nc.SetWriteDeadline(c.writeDL)
+	_, err = c.nc.Write(b)
+	return err
+}
+
+// answerClose replies to the peer's Close frame (payload already checked
+// by the codec) with the same code, and ends the connection.
+func (c *Conn) answerClose(payload []byte) error {
+	code, reason, _ := codec.ParseClose(payload)
+	// 1005 means the peer gave no code: answer with an empty Close.
+	// ErrClosed means ours went out first (SendClose) and this is the
+	// peer's answer.
+	// reason lives in the read buffer, which finish gives back.
+	ce := &CloseError{Code: code, Reason: string(reason)}
+	ce.Remote = !errors.Is(c.sendClose(code, ""), ErrClosed)
+	c.finish()
+	return ce
+}
+
+// fail handles a read error: a codec violation or a timer running out is
+// answered with a Close frame carrying its code before the connection
+// ends; a broken connection is just closed.
+func (c *Conn) fail(err error) error {
+	var code codec.CloseCode
+	switch {
+	case errors.Is(err, ErrIdle):
+		code = codec.CloseGoingAway
+	case errors.Is(err, ErrMessageTimeout):
+		code = codec.ClosePolicyViolation
+	default:
+		var ce *codec.Error
+		if !errors.As(err, &ce) {
+			return c.abort(err)
+		}
+		code = ce.Code
+	}
+	c.sendClose(code, err.Error())
+	c.finish()
+	return &CloseError{Code: code, Reason: err.Error(), Err: err}
+}
+
+// abort closes the connection without a closing handshake.
+func (c *Conn) abort(err error) error {
+	c.wmu.Lock()
+	c.closed = true
+	c.wmu.Unlock()
+	c.nc.Close()
+	c.releaseRead()
+	c.releaseMsg()
+	return err
+}
+
+// closing fixes the read deadline at CloseTimeout from now: the closing
+// handshake has begun and no more idle time is granted.
+func (c *Conn) closing() {
+	if !c.draining {
+		c.draining = true
+		c.readDL = time.Now().Add(c.cfg.CloseTimeout)
+		c.nc.SetReadDeadline(c.readDL)
+	}
+}
+
+// finish ends the connection once our Close frame went out. The stream is
+// read and dropped until EOF: the peer's Close may still be due, and its
+// bytes in flight must not turn our Close into a reset. A server first
+// half-closes, since it closes TCP first (RFC 6455 §7.1.1); a client waits
+// for the server to. The wait is bounded by CloseTimeout.
+func (c *Conn) finish() {
+	c.closing()
+	if c.role == codec.RoleServer {
+		if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
+			tc.CloseWrite()
+		}
+	}
+	for {
+		c.releaseRead()
+		if err := c.fill(); err != nil {
+			break
+		}
+	}
+	c.abort(nil)
+}
+
+// Close starts the closing handshake with code and reason, waits (at most
+// CloseTimeout) for the peer's answer and the end of the connection, and
+// returns the peer's Close as a *CloseError with Remote unset, or the
+// error that broke the wait. It must not run while another goroutine is
+// in ReadMessage; use SendClose for that.
+func (c *Conn) Close(code codec.CloseCode, reason string) error {
+	if err := c.sendClose(code, reason); err != nil {
+		return c.abort(err)
+	}
+	c.closing()
+	var peer *CloseError
+	for peer == nil {
+		ev, err := c.next()
+		if err != nil {
+			c.abort(nil)
+			return err
+		}
+		if ev.Kind == codec.EventControl && ev.Message == codec.OpClose {
+			pc, reason, _ := codec.ParseClose(ev.Payload)
+			peer = &CloseError{Code: pc, Reason: string(reason)}
+		}
+	}
+	c.finish()
+	return peer
+}
+
+// SendClose sends a Close frame without waiting: the reader goroutine,
+// in ReadMessage, then gets the peer's answer as a *CloseError and
+// finishes the connection.
+func (c *Conn) SendClose(code codec.CloseCode, reason string) error {
+	return c.sendClose(code, reason)
+}
