@@ -68,6 +68,12 @@ func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 		maskCopySmall(dst, src, k)
 		return next
 	}
+	if &dst[0] == &src[0] {
+		// The copying kernels may write a destination byte before
+		// reading the source byte at the same address.
+		maskBulk(unsafe.Pointer(&dst[0]), len(src), k)
+		return next
+	}
 	maskCopyBulk(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), len(src), k)
 	return next
 }
@@ -128,6 +134,11 @@ func newImpl(name string, bulk func(p *byte, n int, k uint32), bulkCopy func(dst
 			k := rotKey(key, pos)
 			if len(src) < smallMax {
 				maskCopySmall(dst, src, k)
+				return next
+			}
+			if &dst[0] == &src[0] { // as in MaskCopy
+				raceWrite(unsafe.Pointer(&dst[0]), len(src))
+				bulk(&dst[0], len(src), k)
 				return next
 			}
 			raceRead(unsafe.Pointer(&src[0]), len(src))

@@ -12,7 +12,8 @@ import (
 // The assembly kernels in mask_amd64.s. Each XORs n > 0 bytes with the key
 // word key (see rotKey) repeated and touches no byte outside [p, p+n) (or
 // [src, src+n) and [dst, dst+n)). The callers guarantee n >= smallMax and,
-// for the copying forms, that dst and src are equal or do not overlap.
+// for the copying forms, that dst and src do not overlap at all (equal
+// slices take the in-place kernel).
 
 //go:noescape
 func maskAVX512(p *byte, n int, key uint32)

@@ -82,25 +82,29 @@ TEXT ·maskAVX512(SB), NOSPLIT, $0-20
 	CMPQ SI, $256
 	JB   avx512_loop64
 
-	// Long payload: mask up to 63 bytes so that every full-vector store
-	// below is 64-byte aligned (a store that splits a cache line costs
-	// twice), then rotate the key by the bytes consumed.
+	// Long payload: make every full-vector store below 64-byte aligned (a
+	// store that splits a cache line costs twice). With h = bytes to the
+	// boundary, mask the unaligned first 64 bytes and the aligned 64 at
+	// p+h, loading both before storing either: the bytes the two share are
+	// then masked once, by the second store, with the key rotated by h.
+	// (A byte-masked store of just the h head bytes measured slower on
+	// AMD Zen 5.)
 	MOVQ  DI, BX
 	NEGQ  BX
 	ANDQ  $63, BX
 	JZ    avx512_loop256
-	MOVQ  $-1, DX
-	BZHIQ BX, DX, DX
-	KMOVQ DX, K1
-	VMOVDQU8 (DI), K1, Z1
-	VPXORD   Z0, Z1, Z1
-	VMOVDQU8 Z1, K1, (DI)
-	ADDQ  BX, DI
-	SUBQ  BX, SI
 	MOVQ  BX, CX
 	SHLQ  $3, CX
 	RORL  CX, AX
-	VPBROADCASTD AX, Z0
+	VPBROADCASTD AX, Z5
+	VPXORD    (DI), Z0, Z1
+	VPXORD    (DI)(BX*1), Z5, Z2
+	VMOVDQU64 Z1, (DI)
+	VMOVDQU64 Z2, (DI)(BX*1)
+	LEAQ      64(DI)(BX*1), DI
+	SUBQ      BX, SI
+	SUBQ      $64, SI
+	VMOVDQA64 Z5, Z0
 
 avx512_loop256:
 	CMPQ SI, $256
@@ -151,17 +155,15 @@ TEXT ·maskCopyAVX512(SB), NOSPLIT, $0-28
 	CMPQ BX, $256
 	JB   avx512c_loop64
 
-	// Align the destination, as maskAVX512 does.
+	// Align the destination: one unaligned 64-byte block, then carry on
+	// from the boundary, rewriting the bytes the two share with the same
+	// values (dst and src do not overlap: equal slices take maskAVX512).
 	MOVQ  DI, R8
 	NEGQ  R8
 	ANDQ  $63, R8
 	JZ    avx512c_loop256
-	MOVQ  $-1, DX
-	BZHIQ R8, DX, DX
-	KMOVQ DX, K1
-	VMOVDQU8.Z (SI), K1, Z1
-	VPXORD     Z0, Z1, Z1
-	VMOVDQU8   Z1, K1, (DI)
+	VPXORD    (SI), Z0, Z1
+	VMOVDQU64 Z1, (DI)
 	ADDQ  R8, DI
 	ADDQ  R8, SI
 	SUBQ  R8, BX

@@ -7,7 +7,8 @@ import "unsafe"
 // The NEON kernels in mask_arm64.s. Each XORs n > 0 bytes with the key word
 // key (see rotKey) repeated and touches no byte outside [p, p+n) (or
 // [src, src+n) and [dst, dst+n)). The callers guarantee n >= smallMax and,
-// for the copying form, that dst and src are equal or do not overlap.
+// for the copying form, that dst and src do not overlap at all (equal
+// slices take the in-place kernel).
 // Every arm64 CPU has NEON (Advanced SIMD), so there is nothing to detect.
 
 //go:noescape
