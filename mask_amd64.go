@@ -57,6 +57,10 @@ var impl = chooseImpl()
 //     AVX-512, so AVX2 there.
 //   - Every other CPU with AVX-512 (Intel Ice Lake and later, AMD Zen 5 and
 //     later): AVX-512, whose masked tails also make short payloads cheaper.
+//     On AMD EPYC Zen 5 (family 0x1A), in place, medians of 10 runs:
+//     1500 B 101 GB/s against AVX2's 88, 4 KiB 159 against 117, 16 KiB
+//     206 against 145, 64 KiB 121 against 128 (the one size where AVX2
+//     ties or wins), 1 MiB 103 against 98.
 //   - Otherwise AVX2 where present, else SSE2, which every amd64 CPU has.
 func chooseImpl() int {
 	switch {
