@@ -47,3 +47,15 @@ func ExampleKernels() {
 	fmt.Println(ks[0].Name == wsframe.Kernel(), ks[len(ks)-1].Name)
 	// Output: true generic
 }
+
+func ExampleKernel() {
+	// The kernel in use, for a start-up log line or a benchmark label.
+	name := wsframe.Kernel()
+	switch name {
+	case "avx512", "avx2", "sse2", "neon", "generic":
+		fmt.Println("masking kernel is known")
+	default:
+		fmt.Println("unexpected kernel", name)
+	}
+	// Output: masking kernel is known
+}
