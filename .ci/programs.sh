@@ -12,15 +12,8 @@
 # $WSFRAME_REPORTS if set.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 reports=${WSFRAME_REPORTS:-$work/reports}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
 cd "$root"
 
 # strict LOG: fail when a wstest summary has any verdict but OK and
@@ -31,20 +24,6 @@ strict() {
 		return 1
 	fi
 	grep -q ' passed, 0 failed' "$1"
-}
-
-# wait_addr FILE: wait (10 s at most) for a ws:// address in FILE.
-wait_addr() {
-	for _ in $(seq 100); do
-		if a=$(grep -o 'ws://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1) && [ -n "$a" ]; then
-			echo "$a"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "programs: no address in $1:" >&2
-	cat "$1" >&2
-	return 1
 }
 
 echo "== self-test: wsecho and wsclient in-process, every case, both roles"

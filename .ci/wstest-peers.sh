@@ -11,30 +11,8 @@
 # Takes one to two minutes on 2 cores. Reports stay in $WSTEST_REPORTS if set.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 reports=${WSTEST_REPORTS:-$work/reports}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# wait_addr FILE: wait (10 s at most) for a "ws://host:port" line in FILE
-# and print the address.
-wait_addr() {
-	for _ in $(seq 100); do
-		if a=$(grep -o 'ws://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1) && [ -n "$a" ]; then
-			echo "$a"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "wstest-peers: no address in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
 
 echo "== building wstest and the peers"
 (cd "$root" && go build -o "$work/wstest" ./cmd/wstest)
