@@ -27,6 +27,11 @@ type FuzzServer struct {
 
 	cases []*Case
 	ex    agentExcluder
+	// recording is held shared by every /runCase until its result is
+	// stored; /updateReports takes it exclusively first. A client opens
+	// /updateReports as soon as it sees its last case's connection close,
+	// which can be before the server has stored that case's result.
+	recording sync.RWMutex
 }
 
 // NewFuzzServer resolves the spec's cases.
@@ -147,12 +152,14 @@ func (fs *FuzzServer) handle(conn net.Conn) {
 			fs.control(conn, rest, nil)
 			return
 		}
+		fs.recording.RLock()
 		cr := newResult(agent, index, c, true)
 		cr.HTTPRequest, cr.HTTPResponse = string(head), resp
 		s := newSession(conn, true, c, t)
 		s.play(rest)
 		cr.fill(s)
 		fs.Results.Add(cr)
+		fs.recording.RUnlock()
 		fs.Runner.logf("%-8s %-10s %-13s %-16s %s", cr.ID, agent, cr.Behavior, cr.BehaviorCl, verdictWord(cr))
 	case "/getCaseCount":
 		fs.control(conn, rest, []byte(strconv.Itoa(len(fs.cases))))
@@ -167,6 +174,8 @@ func (fs *FuzzServer) handle(conn net.Conn) {
 		b, _ := json.Marshal(map[string]string{"behavior": behavior})
 		fs.control(conn, rest, b)
 	case "/updateReports":
+		fs.recording.Lock() // wait for results still being stored
+		fs.recording.Unlock()
 		if fs.Reports != nil {
 			fs.Reports(agent)
 		}
