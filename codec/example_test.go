@@ -119,3 +119,44 @@ func ExampleParseClose() {
 	// 1001 (going away) bye <nil>
 	// codec: invalid close status code 1002 (protocol error)
 }
+
+// Negotiating permessage-deflate: the server picks the first offer it can
+// accept and answers it, the client checks the answer against its offer,
+// and each end learns how to set up its compressor and decompressor.
+func ExampleNegotiateDeflate() {
+	// The client offers what browsers send.
+	offer := codec.DeflateParams{ClientMaxWindowBits: 15}
+	request := string(offer.AppendOffer(nil))
+	fmt.Println("request: ", request)
+
+	// The server saves memory: no context kept between its messages, and a
+	// 1 KiB window asked of the client.
+	policy := codec.DeflateParams{ServerNoContextTakeover: true, ClientMaxWindowBits: 10}
+	accepted, ok := codec.NegotiateDeflate([]string{request}, policy)
+	if !ok {
+		fmt.Println("no compression")
+		return
+	}
+	response := string(accepted.AppendResponse(nil))
+	fmt.Println("response:", response)
+
+	p, negotiated, err := codec.AcceptDeflateResponse([]string{response}, offer)
+	if err != nil {
+		fmt.Println("fail the connection:", err)
+		return
+	}
+	ctx, bits := p.Outgoing(codec.RoleClient)
+	fmt.Println("client compresses:", negotiated, "context takeover", ctx, "window bits", bits)
+	ctx, bits = p.Incoming(codec.RoleClient)
+	fmt.Println("client inflates:   context takeover", ctx, "window bits", bits)
+
+	// A window bits value with a leading zero fails the handshake (§7.1.2.1).
+	_, _, err = codec.AcceptDeflateResponse([]string{"permessage-deflate; server_max_window_bits=08"}, offer)
+	fmt.Println(err)
+	// Output:
+	// request:  permessage-deflate; client_max_window_bits
+	// response: permessage-deflate; server_no_context_takeover; client_max_window_bits=10
+	// client compresses: true context takeover true window bits 10
+	// client inflates:   context takeover false window bits 15
+	// codec: invalid permessage-deflate parameter value
+}

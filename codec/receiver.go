@@ -111,6 +111,7 @@ type Receiver struct {
 	rsvData, rsvOther uint8
 	limited           bool
 	cn                uint8 // bytes of a split control payload held in ctrl
+	msgRsv            uint8 // RSV bits of the open data message's first frame
 	hb                [MaxHeaderLen]byte
 	v                 utf8valid.Validator
 	ctrl              [MaxControlPayload]byte
@@ -150,6 +151,21 @@ func (r *Receiver) Remaining() uint64 {
 // frame after EventHeader and EventControl, the frame being received after
 // EventPayload, the message's last frame after EventMessageEnd.
 func (r *Receiver) Header() Header { return r.h }
+
+// MessageRsv returns the RSV bits of the first frame of the data message
+// that the last EventHeader, EventPayload or EventMessageEnd belongs to. An
+// extension that marks messages (permessage-deflate's [Rsv1]) marks only the
+// first frame, so this is how its continuation frames are known to belong
+// to a transformed message.
+func (r *Receiver) MessageRsv() uint8 { return r.msgRsv }
+
+// Compressed reports whether that data message has [Rsv1] set on its first
+// frame: with permessage-deflate (RFC 7692) negotiated and
+// Config.RsvMessage including Rsv1, its payload is compressed, and the
+// receiver has not validated it as UTF-8 (the caller validates the inflated
+// bytes). Without the extension, Rsv1 never gets past the receiver
+// ([ErrReservedBits], 1002), and Compressed is false.
+func (r *Receiver) Compressed() bool { return r.msgRsv&Rsv1 != 0 }
 
 // Err returns the violation that stopped r, or nil.
 func (r *Receiver) Err() error { return r.err }
@@ -381,6 +397,7 @@ func (r *Receiver) begin(rest []byte, n int) (Event, int, error) {
 	}
 	if h.Opcode != OpContinuation {
 		r.msg = h.Opcode
+		r.msgRsv = h.Rsv
 		r.msgLen = 0
 		r.check = h.Opcode == OpText && h.Rsv == 0 && !r.cfg.SkipUTF8
 		if r.check {

@@ -2,7 +2,9 @@ package codec
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -294,5 +296,45 @@ func TestReceiverAllocs(t *testing.T) {
 		}
 	}); a != 0 {
 		t.Errorf("error path: %v allocations", a)
+	}
+}
+
+// TestCompressed checks that a message marked with Rsv1 on its first frame
+// is reported compressed through its continuation frames (which carry no
+// RSV bits) and a control frame between them, and that the next message is
+// not.
+func TestCompressed(t *testing.T) {
+	for _, role := range []Role{RoleServer, RoleClient} {
+		cfg := Config{Role: role, RsvMessage: Rsv1}
+		stream := cat(
+			frame(role, false, Rsv1, OpText, []byte{0xff}), // compressed: not UTF-8 checked
+			frame(role, true, 0, OpPing, []byte("p")),
+			frame(role, true, 0, OpContinuation, []byte{0xfe}),
+			frame(role, true, 0, OpText, []byte("plain")),
+		)
+		r := NewReceiver(cfg)
+		var got []string
+		for {
+			ev, n, err := r.Next(stream)
+			if err != nil {
+				t.Fatalf("%v: %v", role, err)
+			}
+			stream = stream[n:]
+			if ev.Kind == EventMore {
+				break
+			}
+			switch ev.Kind {
+			case EventHeader, EventPayload, EventMessageEnd:
+				got = append(got, fmt.Sprintf("%v %v rsv=%d", ev.Kind, r.Compressed(), r.MessageRsv()))
+			}
+		}
+		want := []string{
+			"header true rsv=4", "payload true rsv=4",
+			"header true rsv=4", "payload true rsv=4", "message end true rsv=4",
+			"header false rsv=0", "payload false rsv=0", "message end false rsv=0",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%v:\n got %q\nwant %q", role, got, want)
+		}
 	}
 }

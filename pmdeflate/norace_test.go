@@ -1,0 +1,5 @@
+//go:build !race
+
+package pmdeflate
+
+const raceEnabled = false
