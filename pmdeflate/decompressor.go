@@ -160,7 +160,8 @@ type DecompressorConfig struct {
 type Decompressor struct {
 	cfg   DecompressorConfig
 	r     *reader // while a message is in progress
-	pend  []byte  // input held back; from pendPool, nil when none
+	pend  []byte  // input held back, in *pendp; nil when none
+	pendp *[]byte // from pendPool
 	pos   int     // pend[pos:] is what compress/flate has not read yet
 	tailN int     // bytes of endTail read in the message's final call
 	n     int64   // bytes inflated in the current message
@@ -190,7 +191,7 @@ func (d *Decompressor) Reset(cfg DecompressorConfig) {
 
 // Idle reports whether d holds no pooled state (no message in progress).
 // With context takeover it still holds its 64 KiB of history.
-func (d *Decompressor) Idle() bool { return d.r == nil && d.pend == nil }
+func (d *Decompressor) Idle() bool { return d.r == nil && d.pendp == nil }
 
 // InMessage reports whether a message has begun and not yet ended.
 func (d *Decompressor) InMessage() bool { return d.r != nil }
@@ -209,10 +210,9 @@ func (d *Decompressor) endMessage() {
 		putReader(d.r)
 		d.r = nil
 	}
-	if d.pend != nil {
-		p := d.pend[:0]
-		pendPool.Put(&p)
-		d.pend, d.pos = nil, 0
+	if d.pendp != nil {
+		pendPool.Put(d.pendp)
+		d.pend, d.pendp, d.pos = nil, nil, 0
 	}
 }
 
@@ -331,12 +331,13 @@ func (d *Decompressor) Inflate(dst, src []byte, final bool) (nDst, nSrc int, err
 		if nSrc == len(src) {
 			return nDst, nSrc, nil
 		}
-		if d.pend == nil {
-			if p, ok := pendPool.Get().(*[]byte); ok {
-				d.pend = *p
-			} else {
-				d.pend = make([]byte, 0, pendCap)
+		if d.pendp == nil {
+			p, ok := pendPool.Get().(*[]byte)
+			if !ok {
+				b := make([]byte, 0, pendCap)
+				p = &b
 			}
+			d.pendp, d.pend = p, (*p)[:0]
 		}
 		d.pend = d.pend[:copy(d.pend, d.pend[d.pos:])]
 		d.pos = 0

@@ -44,11 +44,13 @@ func main() {
 	echoMode := flag.Bool("echo", false, "with -url: echo every message until the server closes")
 	maxMsg := flag.Int64("max-message", echo.DefaultMaxMessage, "largest message accepted, in bytes")
 	verbose := flag.Bool("v", false, "autobahn: print a line per case")
+	var cfg echo.Config
+	echo.CompressFlags(flag.CommandLine, &cfg)
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cfg := echo.Config{MaxMessage: *maxMsg}
+	cfg.MaxMessage = *maxMsg
 	var err error
 	switch {
 	case *autobahn != "":

@@ -32,15 +32,16 @@ func main() {
 	msgT := flag.Duration("message-timeout", echo.DefaultMessageTimeout, "close a connection (1008) whose message is not complete after this long")
 	closeT := flag.Duration("close-timeout", echo.DefaultCloseTimeout, "drop a connection whose peer does not finish the closing handshake in this long")
 	logConns := flag.Bool("log", false, "log one line per connection")
+	var cfg echo.Config
+	echo.CompressFlags(flag.CommandLine, &cfg)
 	flag.Parse()
 
-	srv := &echo.Server{Config: echo.Config{
-		MaxMessage:     *maxMsg,
-		ReadTimeout:    *readT,
-		MessageTimeout: *msgT,
-		CloseTimeout:   *closeT,
-		WriteTimeout:   10 * time.Second,
-	}}
+	cfg.MaxMessage = *maxMsg
+	cfg.ReadTimeout = *readT
+	cfg.MessageTimeout = *msgT
+	cfg.CloseTimeout = *closeT
+	cfg.WriteTimeout = 10 * time.Second
+	srv := &echo.Server{Config: cfg}
 	if *logConns {
 		srv.Log = log.New(os.Stderr, "wsecho: ", log.LstdFlags)
 	}

@@ -228,7 +228,7 @@ func TestHandshakeRefused(t *testing.T) {
 	}
 	// And the right request, for contrast, is upgraded.
 	pu, _ := url.Parse(u)
-	if _, err := clientHandshake(mustDial(t, host), pu); err != nil {
+	if _, _, err := clientHandshake(mustDial(t, host), pu, Config{}); err != nil {
 		t.Fatal(err)
 	}
 }

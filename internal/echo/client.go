@@ -20,11 +20,16 @@ import (
 // Dial opens a WebSocket connection to a ws:// or wss:// URL as a client:
 // it sends the opening handshake with a fresh key from crypto/rand and
 // checks the answer (status 101, "Upgrade: websocket", "Connection:
-// upgrade" and the Sec-WebSocket-Accept value for the key). No extension
-// or subprotocol is offered; a server that answers with one is refused.
+// upgrade" and the Sec-WebSocket-Accept value for the key). With
+// cfg.Compress it offers permessage-deflate (see Config.Compress) and
+// checks the server's answer by RFC 7692; otherwise, and for subprotocols,
+// a server that answers with an extension or subprotocol is refused.
 // ctx bounds the dial and the handshake. Every frame the Conn sends is
 // masked with a key from crypto/rand.
 func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
@@ -60,7 +65,7 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	}
 	// Cancelling ctx during the handshake unblocks its reads and writes.
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	pending, err := clientHandshake(nc, u)
+	pending, deflate, err := clientHandshake(nc, u, cfg)
 	if !stop() || err != nil {
 		nc.Close()
 		if err == nil {
@@ -69,51 +74,71 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	return newConn(nc, codec.RoleClient, cfg, pending), nil
+	c := newConn(nc, codec.RoleClient, cfg, pending)
+	if deflate != nil {
+		c.useDeflate(*deflate)
+	}
+	return c, nil
 }
 
 // clientHandshake writes the request and checks the response; it returns
 // the bytes that followed the response (the first frames, if the server
-// was quick).
-func clientHandshake(nc net.Conn, u *url.URL) ([]byte, error) {
+// was quick) and the permessage-deflate agreement, nil when none.
+func clientHandshake(nc net.Conn, u *url.URL, cfg Config) ([]byte, *codec.DeflateParams, error) {
 	key, err := codec.AppendKey(nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var req strings.Builder
 	req.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + string(key) +
-		"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+		"\r\nSec-WebSocket-Version: 13\r\n")
+	offer := cfg.clientOffer()
+	if cfg.Compress {
+		req.WriteString("Sec-WebSocket-Extensions: " + string(offer.AppendOffer(nil)) + "\r\n")
+	}
+	req.WriteString("\r\n")
 	if _, err := io.WriteString(nc, req.String()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	br := bufio.NewReaderSize(nc, 4096)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
-		return nil, fmt.Errorf("websocket: reading the handshake response: %w", err)
+		return nil, nil, fmt.Errorf("websocket: reading the handshake response: %w", err)
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("websocket: handshake refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		return nil, nil, fmt.Errorf("websocket: handshake refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
+	var deflate *codec.DeflateParams
+	exts := resp.Header.Values("Sec-WebSocket-Extensions")
 	switch {
 	case !hasToken(resp.Header, "Upgrade", "websocket"):
-		return nil, errors.New("websocket: handshake response lacks 'Upgrade: websocket'")
+		return nil, nil, errors.New("websocket: handshake response lacks 'Upgrade: websocket'")
 	case !hasToken(resp.Header, "Connection", "upgrade"):
-		return nil, errors.New("websocket: handshake response lacks 'Connection: upgrade'")
+		return nil, nil, errors.New("websocket: handshake response lacks 'Connection: upgrade'")
 	case !codec.ValidAccept(key, strings.TrimSpace(resp.Header.Get("Sec-WebSocket-Accept"))):
-		return nil, errors.New("websocket: wrong Sec-WebSocket-Accept in the handshake response")
-	case resp.Header.Get("Sec-WebSocket-Extensions") != "":
-		return nil, errors.New("websocket: server chose an extension that was not offered")
-	case resp.Header.Get("Sec-WebSocket-Protocol") != "":
-		return nil, errors.New("websocket: server chose a subprotocol that was not offered")
+		return nil, nil, errors.New("websocket: wrong Sec-WebSocket-Accept in the handshake response")
+	case cfg.Compress:
+		p, ok, err := codec.AcceptDeflateResponse(exts, offer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("websocket: handshake response: %w", err)
+		}
+		if ok {
+			deflate = &p
+		}
+	case len(exts) > 0:
+		return nil, nil, errors.New("websocket: server chose an extension that was not offered")
+	}
+	if resp.Header.Get("Sec-WebSocket-Protocol") != "" {
+		return nil, nil, errors.New("websocket: server chose a subprotocol that was not offered")
 	}
 	var pending []byte
 	if n := br.Buffered(); n > 0 {
 		pending = make([]byte, n)
 		io.ReadFull(br, pending)
 	}
-	return pending, nil
+	return pending, deflate, nil
 }
 
 // Autobahn runs a client under test against an Autobahn fuzzingserver at

@@ -192,7 +192,7 @@ func TestDialChecksHandshake(t *testing.T) {
 				c.Write([]byte(answer))
 				time.Sleep(100 * time.Millisecond)
 			}()
-			_, err = clientHandshake(mustDial(t, ln.Addr().String()), &url.URL{Scheme: "ws", Host: ln.Addr().String(), Path: "/"})
+			_, _, err = clientHandshake(mustDial(t, ln.Addr().String()), &url.URL{Scheme: "ws", Host: ln.Addr().String(), Path: "/"}, Config{})
 			if err == nil {
 				t.Fatalf("handshake with %q succeeded", answer)
 			}

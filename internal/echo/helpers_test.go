@@ -60,9 +60,17 @@ type rawClient struct {
 	rcv codec.Receiver
 	buf []byte
 	snd *codec.Sender
+	// deflate is the permessage-deflate agreement, nil when none; the
+	// messages rc.read returns are then as received, compressed or not,
+	// with compressed set.
+	deflate *codec.DeflateParams
 }
 
-func newRaw(tb testing.TB, u string) *rawClient {
+func newRaw(tb testing.TB, u string) *rawClient { return newRawCfg(tb, u, Config{}) }
+
+// newRawCfg is newRaw with the handshake of a client with cfg (which may
+// offer permessage-deflate); rc.deflate is the agreement, if any.
+func newRawCfg(tb testing.TB, u string, cfg Config) *rawClient {
 	tb.Helper()
 	pu, _ := url.Parse(u)
 	nc, err := net.Dial("tcp", pu.Host)
@@ -70,15 +78,19 @@ func newRaw(tb testing.TB, u string) *rawClient {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { nc.Close() })
-	pending, err := clientHandshake(nc, pu)
+	pending, deflate, err := clientHandshake(nc, pu, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if len(pending) != 0 {
 		tb.Fatalf("server sent %d bytes before any frame", len(pending))
 	}
-	rc := &rawClient{tb: tb, nc: nc, buf: make([]byte, 64<<10), snd: codec.NewSender(codec.RoleClient, nil)}
-	rc.rcv.Reset(codec.Config{Role: codec.RoleClient})
+	rc := &rawClient{tb: tb, nc: nc, buf: make([]byte, 64<<10), snd: codec.NewSender(codec.RoleClient, nil), deflate: deflate}
+	rcfg := codec.Config{Role: codec.RoleClient}
+	if deflate != nil {
+		rcfg.RsvMessage = codec.Rsv1
+	}
+	rc.rcv.Reset(rcfg)
 	return rc
 }
 
@@ -99,9 +111,10 @@ func (rc *rawClient) frame(h codec.Header, payload []byte) []byte {
 // serverEvent is what the server sent: a message, a control frame, or
 // the end of the stream.
 type serverEvent struct {
-	op      codec.Opcode
-	payload []byte
-	eof     bool
+	op         codec.Opcode
+	payload    []byte
+	eof        bool
+	compressed bool // the message had Rsv1 on its first frame
 }
 
 // read returns the server's next message or control frame, or eof when
@@ -122,7 +135,7 @@ func (rc *rawClient) read(d time.Duration) serverEvent {
 			msg = append(msg, ev.Payload...)
 			continue
 		case codec.EventMessageEnd:
-			return serverEvent{op: ev.Message, payload: msg}
+			return serverEvent{op: ev.Message, payload: msg, compressed: rc.rcv.Compressed()}
 		case codec.EventControl:
 			return serverEvent{op: ev.Message, payload: append([]byte(nil), ev.Payload...)}
 		case codec.EventHeader:

@@ -30,9 +30,15 @@ func (e *HandshakeError) Error() string {
 // the reason in its body (426 with the headers to retry with for a missing
 // Upgrade or another version, 400 for the rest) and Upgrade returns a
 // *HandshakeError; nothing is taken over then. Otherwise it hijacks the
-// connection, answers 101 and returns the server end, with no extension
-// and no subprotocol negotiated.
+// connection, answers 101 and returns the server end, with no subprotocol
+// and, when cfg.Compress is set and the client offers it acceptably,
+// permessage-deflate.
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) {
+	if err := cfg.check(); err != nil {
+		err := &HandshakeError{Status: http.StatusInternalServerError, Reason: "websocket: " + err.Error()}
+		http.Error(w, err.Reason, err.Status)
+		return nil, err
+	}
 	if err := checkRequest(r); err != nil {
 		if err.Status == http.StatusUpgradeRequired {
 			w.Header().Set("Upgrade", "websocket")
@@ -47,6 +53,15 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) 
 	resp := make([]byte, 0, 160)
 	resp = append(resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
 	resp, _ = codec.AppendAccept(resp, key) // key checked above
+	var deflate codec.DeflateParams
+	var compress bool
+	if cfg.Compress {
+		deflate, compress = codec.NegotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"), cfg.Deflate)
+		if compress {
+			resp = append(resp, "\r\nSec-WebSocket-Extensions: "...)
+			resp = deflate.AppendResponse(resp)
+		}
+	}
 	resp = append(resp, "\r\n\r\n"...)
 
 	hj, ok := w.(http.Hijacker)
@@ -73,7 +88,11 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) 
 		nc.Close()
 		return nil, err
 	}
-	return newConn(nc, codec.RoleServer, cfg, pending), nil
+	c := newConn(nc, codec.RoleServer, cfg, pending)
+	if compress {
+		c.useDeflate(deflate)
+	}
+	return c, nil
 }
 
 // checkRequest applies the checks of Upgrade.
