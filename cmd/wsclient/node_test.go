@@ -22,8 +22,21 @@ import (
 // server.js): every size class in both message types, whole and
 // fragmented, pings, and every close code. The Go side checks each echo
 // byte for byte and each close answer; the Node side reports every close
-// it saw and any protocol violation, which are checked here too.
+// it saw and any protocol violation, which are checked here too. It runs
+// without compression and with permessage-deflate under several of ws's
+// option sets (ws compresses every message: threshold 0).
 func TestNodeServer(t *testing.T) {
+	for _, tc := range []struct{ name, deflate string }{
+		{"plain", ""},
+		{"deflate ws defaults", "{}"},
+		{"deflate no context takeover", `{"serverNoContextTakeover":true,"clientNoContextTakeover":true}`},
+		{"deflate small windows", `{"serverMaxWindowBits":10,"clientMaxWindowBits":9}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testNodeServer(t, tc.deflate) })
+	}
+}
+
+func testNodeServer(t *testing.T, deflate string) {
 	dir, _ := filepath.Abs("../wsecho/testdata/node")
 	node, err := exec.LookPath("node")
 	if err == nil {
@@ -35,7 +48,13 @@ func TestNodeServer(t *testing.T) {
 		}
 		t.Skipf("node or ws missing (run: cd %s && npm ci): %v", dir, err)
 	}
-	cmd := exec.Command(node, filepath.Join(dir, "server.js"))
+	args := []string{filepath.Join(dir, "server.js")}
+	cfg := echo.Config{}
+	if deflate != "" {
+		args = append(args, "0", deflate)
+		cfg.Compress = true
+	}
+	cmd := exec.Command(node, args...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -45,9 +64,14 @@ func TestNodeServer(t *testing.T) {
 	defer cmd.Wait()
 	defer stdin.Close() // server.js exits when its stdin ends
 	lines := make(chan string, 100)
+	exts := make(chan string, 100) // "extensions" lines: what ws agreed to
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if l, ok := strings.CutPrefix(sc.Text(), "extensions "); ok {
+				exts <- l
+				continue
+			}
 			lines <- sc.Text()
 		}
 		close(lines)
@@ -69,9 +93,17 @@ func TestNodeServer(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	c, err := echo.Dial(ctx, u, echo.Config{})
+	c, err := echo.Dial(ctx, u, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Compressed() != (deflate != "") {
+		t.Fatalf("compressed %v with ws options %q", c.Compressed(), deflate)
+	}
+	if deflate != "" {
+		if e := <-exts; !strings.Contains(e, "permessage-deflate") {
+			t.Fatalf("ws agreed to %q", e)
+		}
 	}
 	sizes := []int{0, 125, 126, 65535, 65536, 16 << 20}
 	if testing.Short() {
@@ -115,7 +147,7 @@ func TestNodeServer(t *testing.T) {
 
 	codes := []codec.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999}
 	for _, code := range codes {
-		c, err := echo.Dial(ctx, u, echo.Config{})
+		c, err := echo.Dial(ctx, u, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +156,7 @@ func TestNodeServer(t *testing.T) {
 			t.Fatalf("node saw %q, want %q", l, want)
 		}
 	}
-	c, err = echo.Dial(ctx, u, echo.Config{})
+	c, err = echo.Dial(ctx, u, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

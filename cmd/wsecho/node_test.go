@@ -34,17 +34,33 @@ func nodeWS(t *testing.T) (node, dir string) {
 // message types, whole and fragmented, pings, every close code and
 // invalid UTF-8, each checked by the Node side (client.js).
 func TestNodeClient(t *testing.T) {
+	for _, tc := range []struct{ name, deflate string }{
+		{"plain", ""},
+		{"deflate ws defaults", "{}"},
+		{"deflate no context takeover", `{"serverNoContextTakeover":true,"clientNoContextTakeover":true}`},
+		{"deflate small windows", `{"serverMaxWindowBits":10,"clientMaxWindowBits":9}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testNodeClient(t, tc.deflate) })
+	}
+}
+
+// testNodeClient runs client.js against the echo server, offering
+// permessage-deflate with ws's options deflate (JSON) unless empty.
+func testNodeClient(t *testing.T, deflate string) {
 	node, dir := nodeWS(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go (&echo.Server{}).Serve(ln)
+	go (&echo.Server{Config: echo.Config{Compress: true}}).Serve(ln)
 
 	args := []string{filepath.Join(dir, "client.js"), "ws://" + ln.Addr().String()}
 	if testing.Short() {
 		args = append(args, "--short")
+	}
+	if deflate != "" {
+		args = append(args, "--deflate="+deflate)
 	}
 	cmd := exec.Command(node, args...)
 	done := make(chan struct{})

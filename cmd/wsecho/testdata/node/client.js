@@ -3,12 +3,18 @@
 // code, and invalid UTF-8, each checked byte for byte. Prints "ok" and
 // exits 0 when every check passed; prints each failure and exits 1.
 //
-//   node client.js ws://127.0.0.1:9001 [--short]
+//   node client.js ws://127.0.0.1:9001 [--short] [--deflate=JSON]
+//
+// --deflate offers permessage-deflate with ws's options in JSON ({} for its
+// defaults: context takeover both ways, client_max_window_bits), compresses
+// every message (threshold 0) and checks that the server accepted.
 'use strict';
 const WebSocket = require('ws');
 
 const url = process.argv[2];
 const short = process.argv.includes('--short');
+const deflateArg = process.argv.find((a) => a.startsWith('--deflate='));
+const deflate = deflateArg ? Object.assign({ threshold: 0 }, JSON.parse(deflateArg.slice('--deflate='.length))) : false;
 const sizes = [0, 125, 126, 65535, 65536].concat(short ? [] : [16 << 20]);
 const closeCodes = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999];
 let failures = 0;
@@ -41,8 +47,11 @@ function isValid(b) {
 
 function open() {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 << 20 });
-    ws.once('open', () => resolve(ws));
+    const ws = new WebSocket(url, { perMessageDeflate: deflate, maxPayload: 64 << 20 });
+    ws.once('open', () => {
+      if (deflate && !/permessage-deflate/.test(ws.extensions)) fail(`server did not accept permessage-deflate: extensions "${ws.extensions}"`);
+      resolve(ws);
+    });
     ws.once('error', reject);
   });
 }

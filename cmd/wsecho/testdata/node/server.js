@@ -3,13 +3,18 @@
 // one line per closed connection, "close CODE REASON", and "error MESSAGE"
 // for any protocol violation ws saw. The first line is its ws:// address.
 //
-//   node server.js [port]
+//   node server.js [port] [deflate-JSON]
+//
+// With deflate-JSON (ws's perMessageDeflate options; {} for its defaults)
+// it accepts permessage-deflate and compresses every message (threshold 0).
 'use strict';
 const WebSocket = require('ws');
 
-const wss = new WebSocket.Server({ host: '127.0.0.1', port: Number(process.argv[2] || 0), perMessageDeflate: false, maxPayload: 64 << 20 });
+const deflate = process.argv[3] ? Object.assign({ threshold: 0 }, JSON.parse(process.argv[3])) : false;
+const wss = new WebSocket.Server({ host: '127.0.0.1', port: Number(process.argv[2] || 0), perMessageDeflate: deflate, maxPayload: 64 << 20 });
 wss.on('listening', () => console.log(`ws://127.0.0.1:${wss.address().port}`));
 wss.on('connection', (ws) => {
+  console.log(`extensions ${ws.extensions || '-'}`);
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', (err) => console.log(`error ${err.message}`));
   ws.on('close', (code, reason) => console.log(`close ${code} ${reason.toString()}`));
