@@ -167,6 +167,14 @@ func (r *Receiver) MessageRsv() uint8 { return r.msgRsv }
 // ([ErrReservedBits], 1002), and Compressed is false.
 func (r *Receiver) Compressed() bool { return r.msgRsv&Rsv1 != 0 }
 
+// MessageEnds reports whether the message's last payload byte has been
+// delivered: true from the EventPayload that ends a message's last frame
+// (or the EventHeader of an empty last frame) until EventMessageEnd has
+// been returned. A consumer that transforms payloads as they stream in
+// (a decompressor) can then treat that payload as the end of the message,
+// without waiting for EventMessageEnd.
+func (r *Receiver) MessageEnds() bool { return r.state == stEnd }
+
 // Err returns the violation that stopped r, or nil.
 func (r *Receiver) Err() error { return r.err }
 

@@ -325,13 +325,13 @@ func TestCompressed(t *testing.T) {
 			}
 			switch ev.Kind {
 			case EventHeader, EventPayload, EventMessageEnd:
-				got = append(got, fmt.Sprintf("%v %v rsv=%d", ev.Kind, r.Compressed(), r.MessageRsv()))
+				got = append(got, fmt.Sprintf("%v %v rsv=%d ends=%v", ev.Kind, r.Compressed(), r.MessageRsv(), r.MessageEnds()))
 			}
 		}
 		want := []string{
-			"header true rsv=4", "payload true rsv=4",
-			"header true rsv=4", "payload true rsv=4", "message end true rsv=4",
-			"header false rsv=0", "payload false rsv=0", "message end false rsv=0",
+			"header true rsv=4 ends=false", "payload true rsv=4 ends=false",
+			"header true rsv=4 ends=false", "payload true rsv=4 ends=true", "message end true rsv=4 ends=false",
+			"header false rsv=0 ends=false", "payload false rsv=0 ends=true", "message end false rsv=0 ends=false",
 		}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%v:\n got %q\nwant %q", role, got, want)

@@ -396,8 +396,7 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 				// The message's last bytes go in as final, so that a
 				// message that arrived whole is inflated straight from
 				// the read buffer.
-				last := c.rcv.Remaining() == 0 && c.rcv.Header().Fin
-				if err := c.inflate(ev.Payload, last); err != nil {
+				if err := c.inflate(ev.Payload, c.rcv.MessageEnds()); err != nil {
 					return 0, c.fail(err)
 				}
 				continue
