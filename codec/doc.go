@@ -52,4 +52,15 @@
 // keys from crypto/rand read in batches; it also splits messages into
 // fragments, writes ping, pong and Close frames, and hands large payloads to
 // net.Buffers without copying them.
+//
+// # permessage-deflate
+//
+// The handshake half of RFC 7692 is here: [NegotiateDeflate] picks and
+// answers a client's offer on a server, [AcceptDeflateResponse] checks the
+// answer on a client, and [DeflateParams] says what the agreement means for
+// each direction. With the extension agreed, set Config.RsvMessage to
+// [Rsv1]: the Receiver then accepts Rsv1 on the first frame of a data
+// message only (on a continuation or control frame it stays a 1002
+// violation), reports such a message with [Receiver.Compressed], and leaves
+// its UTF-8 to the caller, who inflates it with package pmdeflate.
 package codec
