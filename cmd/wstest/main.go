@@ -1,5 +1,6 @@
 // Command wstest runs the Autobahn testsuite's WebSocket conformance cases
-// (sections 1-7, 9 and 10) against servers or clients, and writes
+// (sections 1-7, 9, 10, and 12 and 13 for permessage-deflate) against
+// servers or clients, and writes
 // Autobahn-shaped reports. It is one static binary with no Python, Docker
 // or network access beyond the peers named in its spec.
 //
@@ -10,7 +11,9 @@
 // The spec files are Autobahn's: fuzzingclient.json has "servers" (each
 // with "agent" and "url"), "cases", "exclude-cases", "exclude-agent-cases"
 // and "outdir"; fuzzingserver.json has "url" instead of "servers". Case
-// patterns use Autobahn's glob syntax ("*", "6.*", "9.7.*").
+// patterns use Autobahn's glob syntax ("*", "6.*", "9.7.*"). Only cases
+// 12.* and 13.* offer or accept permessage-deflate; a peer that declines
+// it gets UNIMPLEMENTED there, which counts as failed.
 //
 // The last line on stdout is "N passed, N failed" (NON-STRICT and
 // INFORMATIONAL count as passed); the exit status is 1 when any case

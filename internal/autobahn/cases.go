@@ -26,6 +26,13 @@ type Case struct {
 	ReportTime bool
 	// Performance cases never run in parallel with others.
 	Performance bool
+
+	// offers are the permessage-deflate offers the fuzzer makes as a
+	// client (none: no Sec-WebSocket-Extensions header, as for sections
+	// 1-10); accept picks the offer the fuzzer grants as a server (nil:
+	// it grants none).
+	offers []pmdOffer
+	accept func([]pmdOffer) (pmdAccept, bool)
 }
 
 // Categories and subcategories of the case ids, as Autobahn names them.
@@ -66,8 +73,8 @@ var (
 )
 
 // addSection registers the cases of one section. Each cases_N_*.go file
-// calls it from init; sections 12 and 13 (permessage-deflate) will do the
-// same, together with their subcategory names.
+// calls it from init (cases_12_deflate.go also names the subcategories of
+// sections 12 and 13).
 func addSection(cs ...*Case) {
 	for _, c := range cs {
 		if _, dup := caseByID[c.ID]; dup {

@@ -9,7 +9,7 @@ import (
 // TestCaseCounts checks the catalogue against Autobahn's: the number of
 // cases per section and per UTF-8 subcategory, with unique ids in order.
 func TestCaseCounts(t *testing.T) {
-	want := map[string]int{"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1}
+	want := map[string]int{"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1, "12": 90, "13": 126}
 	got := map[string]int{}
 	seen := map[string]bool{}
 	cs := Cases()
@@ -64,7 +64,10 @@ func TestMatchCases(t *testing.T) {
 		n      int
 		first  string
 	}{
-		{[]string{"*"}, nil, 301, "1.1.1"},
+		{[]string{"*"}, nil, 517, "1.1.1"},
+		{[]string{"*"}, []string{"12.*", "13.*"}, 301, "1.1.1"},
+		{[]string{"1.*"}, nil, 16, "1.1.1"}, // not 10.* or 12.*, 13.*
+		{[]string{"13.7.*"}, nil, 18, "13.7.1"},
 		{[]string{"6.4.*"}, nil, 4, "6.4.1"},
 		{[]string{"9.*"}, []string{"9.1.*", "9.2.*"}, 42, "9.3.1"},
 		{[]string{"1.1.1", "1.1.1", "2.*"}, []string{"2.1*"}, 9, "1.1.1"}, // 2.1, 2.10 and 2.11 go

@@ -151,7 +151,7 @@ func (r *Runner) RunClientCase(srv ServerEntry, c *Case, index int) *CaseResult 
 	cr := newResult(srv.Agent, index, c, false)
 	t := r.Timeouts.withDefaults()
 	started := time.Now()
-	conn, leftover, reqText, respText, err := dialWS(srv, t.Open)
+	conn, leftover, reqText, respText, pmd, err := dialOffer(srv, t.Open, c.offers)
 	cr.HTTPRequest, cr.HTTPResponse = reqText, respText
 	if err != nil {
 		var ne net.Error
@@ -159,6 +159,10 @@ func (r *Runner) RunClientCase(srv ServerEntry, c *Case, index int) *CaseResult 
 		return cr
 	}
 	s := newSession(conn, false, c, t)
+	if pmd != nil {
+		s.pmd = newCodec(*pmd, false)
+		cr.Extension = pmdName + " (" + pmd.String() + ")"
+	}
 	s.play(leftover)
 	cr.fill(s)
 	return cr
@@ -167,9 +171,17 @@ func (r *Runner) RunClientCase(srv ServerEntry, c *Case, index int) *CaseResult 
 // dialWS opens a TCP (or TLS) connection to srv.URL and performs the
 // client's opening handshake, offering no extension and no compression.
 func dialWS(srv ServerEntry, timeout time.Duration) (conn net.Conn, leftover []byte, reqText, respText string, err error) {
+	conn, leftover, reqText, respText, _, err = dialOffer(srv, timeout, nil)
+	return conn, leftover, reqText, respText, err
+}
+
+// dialOffer is dialWS offering permessage-deflate with offers (none: no
+// Sec-WebSocket-Extensions header). pmd is what the server agreed to, nil
+// if it declined; an answer RFC 7692 does not allow is an error.
+func dialOffer(srv ServerEntry, timeout time.Duration, offers []pmdOffer) (conn net.Conn, leftover []byte, reqText, respText string, pmd *deflateParams, err error) {
 	u, err := parseWSURL(srv.URL)
 	if err != nil {
-		return nil, nil, "", "", err
+		return nil, nil, "", "", nil, err
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -187,12 +199,12 @@ func dialWS(srv ServerEntry, timeout time.Duration) (conn net.Conn, leftover []b
 		conn, err = d.Dial("tcp", host)
 	}
 	if err != nil {
-		return nil, nil, "", "", err
+		return nil, nil, "", "", nil, err
 	}
 	var kb [16]byte
 	if _, err := rand.Read(kb[:]); err != nil {
 		conn.Close()
-		return nil, nil, "", "", err
+		return nil, nil, "", "", nil, err
 	}
 	key := base64.StdEncoding.EncodeToString(kb[:])
 	path := u.RequestURI()
@@ -200,6 +212,9 @@ func dialWS(srv ServerEntry, timeout time.Duration) (conn net.Conn, leftover []b
 	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nUser-Agent: wstest\r\nHost: %s\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", path, u.Host, key)
 	if srv.Origin != "" {
 		fmt.Fprintf(&req, "Origin: %s\r\n", srv.Origin)
+	}
+	if len(offers) > 0 {
+		fmt.Fprintf(&req, "Sec-WebSocket-Extensions: %s\r\n", offersHeader(offers))
 	}
 	if len(srv.Protocols) > 0 {
 		fmt.Fprintf(&req, "Sec-WebSocket-Protocol: %s\r\n", strings.Join(srv.Protocols, ","))
@@ -209,20 +224,20 @@ func dialWS(srv ServerEntry, timeout time.Duration) (conn net.Conn, leftover []b
 	conn.SetDeadline(deadline)
 	if _, err := io.WriteString(conn, reqText); err != nil {
 		conn.Close()
-		return nil, nil, reqText, "", err
+		return nil, nil, reqText, "", nil, err
 	}
 	head, rest, err := readHead(conn)
 	respText = string(head)
 	if err != nil {
 		conn.Close()
-		return nil, nil, reqText, respText, err
+		return nil, nil, reqText, respText, nil, err
 	}
-	if err := checkResponse(head, acceptKey(key)); err != nil {
+	if pmd, err = checkResponse(head, acceptKey(key), offers); err != nil {
 		conn.Close()
-		return nil, nil, reqText, respText, err
+		return nil, nil, reqText, respText, nil, err
 	}
 	conn.SetDeadline(time.Time{})
-	return conn, rest, reqText, respText, nil
+	return conn, rest, reqText, respText, pmd, nil
 }
 
 // maxHead bounds an HTTP head (request or response) during the opening
@@ -278,27 +293,26 @@ func hasToken(v, token string) bool {
 	return false
 }
 
-func checkResponse(head []byte, wantAccept string) error {
+// checkResponse checks the server's opening handshake answer; pmd is the
+// permessage-deflate it agreed to (nil: none).
+func checkResponse(head []byte, wantAccept string, offers []pmdOffer) (pmd *deflateParams, err error) {
 	lines := strings.Split(strings.TrimRight(string(head), "\r\n"), "\r\n")
 	status := strings.SplitN(lines[0], " ", 3)
 	if len(status) < 2 || !strings.HasPrefix(status[0], "HTTP/1.") {
-		return fmt.Errorf("malformed status line %q", lines[0])
+		return nil, fmt.Errorf("malformed status line %q", lines[0])
 	}
 	if status[1] != "101" {
-		return fmt.Errorf("server answered %q, not 101 Switching Protocols", lines[0])
+		return nil, fmt.Errorf("server answered %q, not 101 Switching Protocols", lines[0])
 	}
 	h := parseHeaders(lines[1:])
 	if !strings.EqualFold(h["upgrade"], "websocket") {
-		return fmt.Errorf("Upgrade header is %q, not websocket", h["upgrade"])
+		return nil, fmt.Errorf("Upgrade header is %q, not websocket", h["upgrade"])
 	}
 	if !hasToken(h["connection"], "upgrade") {
-		return fmt.Errorf("Connection header %q lacks upgrade", h["connection"])
+		return nil, fmt.Errorf("Connection header %q lacks upgrade", h["connection"])
 	}
 	if h["sec-websocket-accept"] != wantAccept {
-		return fmt.Errorf("Sec-WebSocket-Accept is %q, want %q", h["sec-websocket-accept"], wantAccept)
+		return nil, fmt.Errorf("Sec-WebSocket-Accept is %q, want %q", h["sec-websocket-accept"], wantAccept)
 	}
-	if e := h["sec-websocket-extensions"]; e != "" {
-		return fmt.Errorf("server accepted extension %q that was not offered", e)
-	}
-	return nil
+	return checkDeflateResponse(h["sec-websocket-extensions"], offers)
 }

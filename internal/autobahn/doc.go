@@ -1,25 +1,42 @@
 // Package autobahn is the engine behind cmd/wstest: the Autobahn testsuite's
-// WebSocket conformance cases (sections 1–7, 9 and 10, with Autobahn's ids,
-// payloads, expectations and verdicts), the fuzzing protocol that plays them
-// against a peer in either role, and Autobahn-shaped reports.
+// WebSocket conformance cases (sections 1–7, 9, 10, 12 and 13, with
+// Autobahn's ids, payloads, expectations and verdicts), the fuzzing
+// protocol that plays them against a peer in either role, and
+// Autobahn-shaped reports.
 //
-// The package deliberately frames, masks and validates bytes with its own
-// small byte loops (frame.go) and never imports the wsframe library it is
-// meant to judge: a bug in the library's codec, masking kernels or UTF-8
-// validator must not be able to hide itself by also living in the judge.
+// The package deliberately frames, masks, validates and compresses bytes
+// with its own small code (frame.go, deflate.go on the standard library's
+// compress/flate) and never imports the wsframe library it is meant to
+// judge: a bug in the library's codec, masking kernels, UTF-8 validator or
+// permessage-deflate must not be able to hide itself by also living in the
+// judge.
 //
-// Layout: frame.go (wire format), verdict.go (events, verdicts, judging),
-// session.go (one connection playing one case), cases*.go (the case
-// catalogue, one file per Autobahn section), client.go (fuzzingclient role:
-// tests servers), server.go (fuzzingserver role: tests clients), spec.go
-// (configuration files and case patterns), result.go (what a run records),
-// report.go (index.json, per-case JSON and HTML, index.html).
+// Layout: frame.go (wire format), deflate.go (permessage-deflate: header
+// grammar, Autobahn's offers and accepts, RFC 7692 checks of a server's
+// answer, per-message compression), verdict.go (events, verdicts,
+// judging), session.go (one connection playing one case), cases*.go (the
+// case catalogue, one file per Autobahn section; cases_12_deflate.go holds
+// sections 12 and 13), payloads.go (section 12's payloads), client.go
+// (fuzzingclient role: tests servers), server.go (fuzzingserver role:
+// tests clients), spec.go (configuration files and case patterns),
+// result.go (what a run records), report.go (index.json, per-case JSON and
+// HTML, index.html).
 //
-// Sections 12 and 13 (permessage-deflate) are not implemented yet. They
-// will be one more cases_12_*.go file registering through addSection
-// (with their subcategory names), an extension offer in dialWS and an
-// accept in FuzzServer.handle (both refuse every extension today), and a
-// per-message inflate step in Session.handleFrame where RSV1 is now a
-// protocol error. The UNIMPLEMENTED verdict is reserved for them: Autobahn
-// gives it to a deflate case whose peer declines the extension.
+// Sections 12 and 13 (permessage-deflate, RFC 7692): as a client the
+// fuzzer offers exactly what Autobahn's client offers for the case and
+// fails the case when the server's answer breaks RFC 7692 (stricter than
+// Autobahn, which takes any parseable answer); as a server it parses the
+// client's offers as Autobahn does (a malformed one fails the handshake)
+// and answers with the case's accept function (accept1..accept7). A peer
+// that declines gets UNIMPLEMENTED, as in Autobahn. The negotiated
+// parameters appear in each case's report. Three deliberate differences:
+// section 12's five payloads are generated stand-ins of the same kinds and
+// sizes for Autobahn's data files, which wstest does not carry
+// (payloads.go); the fuzzer compresses at level 1 rather than zlib's 6,
+// and with Huffman coding only when the peer allowed fewer than 15 window
+// bits (compress/flate cannot shrink its window); and it cannot check
+// that a peer kept to the window it negotiated for itself (compress/flate
+// inflates with a 32 KiB window whatever was agreed) — it does check
+// no-context-takeover, since a message that refers to an earlier one then
+// fails to inflate.
 package autobahn

@@ -45,6 +45,12 @@ var brokenPeers = []struct {
 	{"close-unchecked", knobs{noCloseCheck: true}, []string{"7.3.2", "7.3.6", "7.5.1", "7.9.1", "7.9.9"}, []string{"7.3.1", "7.7.13"}},
 	{"types-swapped", knobs{swapTypes: true}, []string{"1.1.1", "1.2.1", "6.1.1", "9.1.1", "9.7.1", "9.8.1", "10.1.1"}, []string{"2.1", "7.3.3"}},
 	{"fragments-echoed-separately", knobs{echoFragments: true}, []string{"5.3", "5.19", "6.1.2", "6.2.3", "10.1.1", "9.3.1"}, []string{"1.1.8", "6.2.1"}},
+	// permessage-deflate (sections 12 and 13).
+	{"deflate-declined", knobs{}, []string{"12.1.1", "12.5.18", "13.1.1", "13.7.18"}, []string{"1.1.1"}},
+	{"rsv1-not-negotiated", knobs{rsv1Always: true}, []string{"1.1.1", "1.2.1", "6.2.1", "12.1.1"}, []string{"2.1"}},
+	{"rsv1-on-continuation", knobs{deflate: true, rsv1Continuation: true}, []string{"12.1.1", "12.2.4", "13.3.1"}, []string{"1.1.1"}},
+	{"deflate-corrupt", knobs{deflate: true, corruptDeflate: true}, []string{"12.1.1", "12.5.2", "13.5.1"}, []string{"1.1.1", "2.1"}},
+	{"server-no-context-ignored", knobs{deflate: true, ignoreNoContext: true}, []string{"13.2.3", "13.6.3"}, []string{"12.1.3", "13.1.3", "13.4.3"}},
 }
 
 // TestBrokenPeersCaught: each broken server fails the cases meant for its
@@ -75,9 +81,9 @@ func TestBrokenPeersCaught(t *testing.T) {
 // cannot fail.
 func TestEveryCaseCatchesABrokenPeer(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		// It runs the suite 14 times over the same code paths that
+		// It runs the suite 19 times over the same code paths that
 		// TestBrokenPeersCaught covers; under -race that is minutes.
-		t.Skip("runs the whole suite against 14 servers; skipped with -short and -race")
+		t.Skip("runs the whole suite against 19 servers; skipped with -short and -race")
 	}
 	needNet(t)
 	var mu sync.Mutex
@@ -87,8 +93,13 @@ func TestEveryCaseCatchesABrokenPeer(t *testing.T) {
 	for _, bp := range brokenPeers {
 		bp := bp
 		patterns := []string{"1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*"}
-		if bp.name == "types-swapped" || bp.name == "fragments-echoed-separately" {
+		switch bp.name {
+		case "types-swapped", "fragments-echoed-separately":
 			patterns = append(patterns, "9.*")
+		case "deflate-declined":
+			// Every deflate case must give UNIMPLEMENTED when the peer
+			// declines; each ends at once, so all 216 are cheap.
+			patterns = []string{"12.*", "13.*"}
 		}
 		url := startPeer(t, bp.k) // here: t.Fatal must not run on another goroutine
 		wg.Add(1)
@@ -119,5 +130,34 @@ func TestEveryCaseCatchesABrokenPeer(t *testing.T) {
 	}
 	if len(informational) != 3 {
 		t.Errorf("informational cases: %v", informational)
+	}
+}
+
+// TestConformingDeflatePeer: a server with a conforming permessage-deflate
+// passes the first size of every section 12 payload and section 13
+// parameter set, and fragmented and context-takeover sizes; one that
+// declines the extension gets UNIMPLEMENTED, not FAILED.
+func TestConformingDeflatePeer(t *testing.T) {
+	patterns := []string{"12.1.1", "12.2.1", "12.3.1", "12.4.1", "12.5.1", "12.1.5", "12.4.11", "13.1.1", "13.2.1", "13.3.1", "13.4.1", "13.5.1", "13.6.1", "13.7.1", "13.3.11", "13.1.4"}
+	if testing.Short() {
+		patterns = []string{"12.1.1", "12.2.1", "13.3.1", "13.6.1", "13.7.1"}
+	}
+	res := runAgainst(t, startPeer(t, knobs{deflate: true}), 8, patterns...)
+	for _, id := range patterns {
+		r, _ := res.Get("peer", id)
+		switch {
+		case r == nil:
+			t.Errorf("case %s: no result", id)
+		case !r.Passed():
+			t.Errorf("case %s: %s / %s: %s; %s", id, r.Behavior, r.BehaviorCl, r.Result, r.ResultClose)
+		case r.Extension == "":
+			t.Errorf("case %s: no extension recorded", id)
+		}
+	}
+	declined := runAgainst(t, startPeer(t, knobs{}), 4, "12.3.1", "13.4.2")
+	for _, r := range declined.ForAgent("peer") {
+		if r.Behavior != Unimplemented || r.BehaviorCl != OK {
+			t.Errorf("case %s against a peer without deflate: %s / %s", r.ID, r.Behavior, r.BehaviorCl)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package autobahn
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"io"
 	"net"
@@ -28,6 +30,15 @@ type knobs struct {
 	noCloseCheck   bool // accept any close payload and echo its code
 	swapTypes      bool // echo text as binary and binary as text
 	echoFragments  bool // echo each fragment as a message of its own
+
+	// permessage-deflate: deflate accepts the client's first offer the way
+	// Node's ws does (echoing its parameters) and echoes compressed; the
+	// others break it.
+	deflate          bool
+	rsv1Always       bool // set RSV1 on every echo, negotiated or not
+	rsv1Continuation bool // set RSV1 on the continuation frame of a compressed echo too
+	corruptDeflate   bool // send compressed echoes that are not deflate data
+	ignoreNoContext  bool // keep compression context despite server_no_context_takeover
 }
 
 // startPeer runs a test echo server with k and returns its ws:// URL.
@@ -59,7 +70,12 @@ func (k knobs) serve(conn net.Conn) {
 		return
 	}
 	h := parseHeaders(strings.Split(string(head), "\r\n")[1:])
-	io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+acceptKey(h["sec-websocket-key"])+"\r\n\r\n")
+	var pd *peerDeflate
+	ext := ""
+	if k.deflate {
+		pd, ext = k.negotiate(h["sec-websocket-extensions"])
+	}
+	io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+acceptKey(h["sec-websocket-key"])+"\r\n"+ext+"\r\n")
 
 	send := func(op byte, p []byte) {
 		var key *[4]byte
@@ -83,10 +99,27 @@ func (k knobs) serve(conn net.Conn) {
 		if k.swapTypes {
 			op ^= OpText ^ OpBinary
 		}
-		send(op, p)
+		switch {
+		case pd != nil:
+			c := pd.compress(p)
+			if k.corruptDeflate {
+				c = []byte{0xff, 0xff, 0xff} // BTYPE 11: no such block type
+			}
+			var rsv2 byte
+			if k.rsv1Continuation {
+				rsv2 = 4
+			}
+			half := len(c) / 2
+			conn.Write(append(AppendFrame(nil, false, 4, op, nil, c[:half]), AppendFrame(nil, true, rsv2, OpContinuation, nil, c[half:])...))
+		case k.rsv1Always:
+			conn.Write(AppendFrame(nil, true, 4, op, nil, p))
+		default:
+			send(op, p)
+		}
 	}
 	var msgOp byte
 	var msg []byte
+	var compressed bool
 	tmp := make([]byte, 64<<10)
 	for {
 		f, n, err := ParseFrame(buf, MaxMessage)
@@ -103,7 +136,8 @@ func (k knobs) serve(conn net.Conn) {
 			return
 		}
 		buf = buf[n:]
-		if !f.Masked || (f.Rsv != 0 && !k.noRSVCheck) {
+		rsvOK := f.Rsv == 0 || k.noRSVCheck || (pd != nil && f.Rsv == 4 && (f.Opcode == OpText || f.Opcode == OpBinary))
+		if !f.Masked || !rsvOK {
 			fail(CloseProtocolError)
 			return
 		}
@@ -171,6 +205,7 @@ func (k knobs) serve(conn net.Conn) {
 				return
 			}
 			msgOp, msg = f.Opcode, append([]byte(nil), f.Payload...)
+			compressed = f.Rsv == 4 && pd != nil
 		}
 		if k.echoFragments && (!f.Fin || f.Opcode == OpContinuation) {
 			echo(msgOp, f.Payload)
@@ -181,6 +216,13 @@ func (k knobs) serve(conn net.Conn) {
 		}
 		if !f.Fin {
 			continue
+		}
+		if compressed {
+			var err error
+			if msg, err = pd.decompress(msg); err != nil {
+				fail(CloseInvalidPayload)
+				return
+			}
 		}
 		if msgOp == OpText && !k.noUTF8Check && !utf8.Valid(msg) {
 			code := k.utf8Code
@@ -193,6 +235,73 @@ func (k knobs) serve(conn net.Conn) {
 		echo(msgOp, msg)
 		msgOp, msg = 0, nil
 	}
+}
+
+// peerDeflate is the test server's permessage-deflate, written directly
+// on compress/flate rather than with the judge's pmdCodec, so that a bug
+// in one cannot cancel out in the other. Inbound it always negotiates no
+// context takeover (every Autobahn offer allows that), so each message
+// inflates on its own.
+type peerDeflate struct {
+	noContext       bool // server_no_context_takeover was agreed
+	huffman         bool // server_max_window_bits < 15: no back-references
+	ignoreNoContext bool
+	fw              *flate.Writer
+	buf             bytes.Buffer
+}
+
+// negotiate answers the first permessage-deflate offer as Node's ws does
+// with default options: it grants what the offer requests and echoes
+// client_no_context_takeover when offered.
+func (k knobs) negotiate(h string) (*peerDeflate, string) {
+	exts, err := parseExtensions(h)
+	if err != nil {
+		return nil, ""
+	}
+	for _, e := range exts {
+		if e.name != pmdName {
+			continue
+		}
+		pd := &peerDeflate{ignoreNoContext: k.ignoreNoContext}
+		answer := pmdName
+		for _, p := range e.params {
+			switch p.name {
+			case "server_no_context_takeover":
+				pd.noContext = true
+				answer += "; server_no_context_takeover"
+			case "server_max_window_bits":
+				n, _ := windowBits(p.value)
+				pd.huffman = n < 15
+				answer += "; server_max_window_bits=" + p.value
+			case "client_no_context_takeover":
+				answer += "; client_no_context_takeover"
+			}
+		}
+		if !strings.Contains(answer, "client_no_context_takeover") {
+			return nil, "" // this peer inflates each message on its own
+		}
+		return pd, "Sec-WebSocket-Extensions: " + answer + "\r\n"
+	}
+	return nil, ""
+}
+
+func (pd *peerDeflate) compress(p []byte) []byte {
+	pd.buf.Reset()
+	if pd.fw == nil || (pd.noContext && !pd.ignoreNoContext) {
+		level := flate.DefaultCompression
+		if pd.huffman {
+			level = flate.HuffmanOnly
+		}
+		pd.fw, _ = flate.NewWriter(&pd.buf, level)
+	}
+	pd.fw.Write(p)
+	pd.fw.Flush()
+	return append([]byte(nil), bytes.TrimSuffix(pd.buf.Bytes(), []byte{0, 0, 0xff, 0xff})...)
+}
+
+func (pd *peerDeflate) decompress(p []byte) ([]byte, error) {
+	r := flate.NewReader(io.MultiReader(bytes.NewReader(p), bytes.NewReader([]byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff})))
+	return io.ReadAll(io.LimitReader(r, MaxMessage))
 }
 
 // testTimeouts are Autobahn's defaults: shorter ones make a loaded

@@ -211,7 +211,11 @@ func caseHTML(w *bufio.Writer, r *CaseResult) {
 	fmt.Fprintf(w, "<div class=\"case_text_block\"><b>Case Closing Behavior</b><br><br>%s (%s)</div>\n<hr>\n", html.EscapeString(r.ResultClose), r.BehaviorCl)
 
 	w.WriteString("<h2>Opening Handshake</h2>\n")
-	fmt.Fprintf(w, "<pre>%s</pre><br>\n<pre>%s</pre>\n<hr>\n", html.EscapeString(strings.TrimSpace(r.HTTPRequest)), html.EscapeString(strings.TrimSpace(r.HTTPResponse)))
+	fmt.Fprintf(w, "<pre>%s</pre><br>\n<pre>%s</pre>\n", html.EscapeString(strings.TrimSpace(r.HTTPRequest)), html.EscapeString(strings.TrimSpace(r.HTTPResponse)))
+	if r.Extension != "" {
+		fmt.Fprintf(w, "<p>Negotiated extension: %s</p>\n", html.EscapeString(r.Extension))
+	}
+	w.WriteString("<hr>\n")
 
 	w.WriteString("<h2>Closing Behavior</h2>\n<table><tr><td>Key</td><td>Value</td><td>Description</td></tr>\n")
 	row := func(k string, v any, d string) {

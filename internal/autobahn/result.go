@@ -50,6 +50,9 @@ type CaseResult struct {
 
 	HTTPRequest  string `json:"httpRequest"`
 	HTTPResponse string `json:"httpResponse"`
+	// Extension is the negotiated permessage-deflate and its parameters
+	// (sections 12 and 13); empty when none was.
+	Extension string `json:"extension,omitempty"`
 }
 
 // Passed reports whether the case counts as passed (see Passed).

@@ -138,7 +138,31 @@ func (fs *FuzzServer) handle(conn net.Conn) {
 		httpError(conn, "404 Not Found", "unknown path\n")
 		return
 	}
-	resp := "HTTP/1.1 101 Switching Protocols\r\nServer: wstest\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptKey(key) + "\r\n\r\n"
+	// Sections 12 and 13 answer permessage-deflate offers as Autobahn's
+	// fuzzingserver does: an offer it cannot parse fails the handshake; of
+	// the rest, the case's accept picks one or declines them all.
+	var pmd *deflateParams
+	extLine := ""
+	if u.Path == "/runCase" && c.accept != nil && !fs.ex.excluded(agent, c.ID) {
+		offers, err := clientOffers(h["sec-websocket-extensions"])
+		if err != nil {
+			// Record the case before answering, so that a client's next
+			// /updateReports finds it.
+			cr := newResult(agent, index, c, true)
+			cr.HTTPRequest = string(head)
+			cr.openFailed(fmt.Errorf("bad permessage-deflate offer: %w", err), false, started)
+			fs.Results.Add(cr)
+			httpError(conn, "400 Bad Request", err.Error()+"\n")
+			fs.Runner.logf("%-8s %-10s %-13s %-16s %s", cr.ID, agent, cr.Behavior, cr.BehaviorCl, verdictWord(cr))
+			return
+		}
+		if a, ok := c.accept(offers); ok {
+			p := a.params()
+			pmd = &p
+			extLine = "Sec-WebSocket-Extensions: " + a.String() + "\r\n"
+		}
+	}
+	resp := "HTTP/1.1 101 Switching Protocols\r\nServer: wstest\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptKey(key) + "\r\n" + extLine + "\r\n"
 	if _, err := conn.Write([]byte(resp)); err != nil {
 		conn.Close()
 		return
@@ -156,6 +180,10 @@ func (fs *FuzzServer) handle(conn net.Conn) {
 		cr := newResult(agent, index, c, true)
 		cr.HTTPRequest, cr.HTTPResponse = string(head), resp
 		s := newSession(conn, true, c, t)
+		if pmd != nil {
+			s.pmd = newCodec(*pmd, true)
+			cr.Extension = pmdName + " (" + pmd.String() + ")"
+		}
 		s.play(rest)
 		cr.fill(s)
 		fs.Results.Add(cr)
@@ -196,4 +224,26 @@ func (fs *FuzzServer) control(conn net.Conn, rest, msg []byte) {
 	}}
 	s := newSession(conn, true, c, fs.Runner.Timeouts)
 	s.play(rest)
+}
+
+// clientOffers returns the permessage-deflate offers in a client's
+// Sec-WebSocket-Extensions header, in order; other extensions are ignored
+// (declined).
+func clientOffers(h string) ([]pmdOffer, error) {
+	exts, err := parseExtensions(h)
+	if err != nil {
+		return nil, err
+	}
+	var offers []pmdOffer
+	for _, e := range exts {
+		if e.name != pmdName {
+			continue
+		}
+		o, err := parseOffer(e)
+		if err != nil {
+			return nil, err
+		}
+		offers = append(offers, o)
+	}
+	return offers, nil
 }

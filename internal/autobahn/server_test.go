@@ -1,6 +1,8 @@
 package autobahn
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -27,15 +30,74 @@ func needNet(t testing.TB) {
 type testClient struct {
 	base     string
 	unmasked bool
+	// offers, when set, are offered for permessage-deflate; the client then
+	// compresses every message it echoes (without context takeover, which
+	// it may always do) and inflates what the server compressed.
+	offers []pmdOffer
+}
+
+// clientInflater inflates a server's compressed messages for testClient,
+// keeping the last 32 KiB as the next message's dictionary unless the
+// server agreed to no context takeover.
+type clientInflater struct {
+	noContext bool
+	history   []byte
+}
+
+func (ci *clientInflater) inflate(p []byte) ([]byte, error) {
+	var dict []byte
+	if !ci.noContext {
+		dict = ci.history
+	}
+	r := flate.NewReaderDict(io.MultiReader(bytes.NewReader(p), bytes.NewReader([]byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff})), dict)
+	out, err := io.ReadAll(r)
+	ci.history = append(ci.history, out...)
+	if len(ci.history) > 1<<15 {
+		ci.history = append([]byte(nil), ci.history[len(ci.history)-1<<15:]...)
+	}
+	return out, err
+}
+
+// clientDeflater compresses testClient's messages, each on its own (no
+// context takeover), reusing one flate.Writer.
+type clientDeflater struct {
+	w   *flate.Writer
+	buf bytes.Buffer
+}
+
+func (cd *clientDeflater) deflate(p []byte, huffman bool) []byte {
+	cd.buf.Reset()
+	if cd.w == nil {
+		level := flate.BestCompression
+		if huffman {
+			level = flate.HuffmanOnly
+		}
+		cd.w, _ = flate.NewWriter(&cd.buf, level)
+	} else {
+		cd.w.Reset(&cd.buf)
+	}
+	cd.w.Write(p)
+	cd.w.Flush()
+	return bytes.TrimSuffix(cd.buf.Bytes(), []byte{0, 0, 0xff, 0xff})
 }
 
 // session connects to path and serves the connection until the server
 // closes it; it returns the messages received.
 func (tc testClient) session(t testing.TB, path string, echo bool) [][]byte {
 	t.Helper()
-	conn, rest, _, _, err := dialWS(ServerEntry{URL: tc.base + path}, 5*time.Second)
+	var offers []pmdOffer
+	if strings.HasPrefix(path, "/runCase") {
+		offers = tc.offers
+	}
+	conn, rest, _, _, pmd, err := dialOffer(ServerEntry{URL: tc.base + path}, 5*time.Second, offers)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Logf("%s: %v", path, err)
+		return nil
+	}
+	var inflater *clientInflater
+	var deflater clientDeflater
+	if pmd != nil {
+		inflater = &clientInflater{noContext: pmd.ServerNoContextTakeover}
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
@@ -51,6 +113,7 @@ func (tc testClient) session(t testing.TB, path string, echo bool) [][]byte {
 	tmp := make([]byte, 64<<10)
 	var msgOp byte
 	var msg []byte
+	var compressed bool
 	for {
 		f, n, err := ParseFrame(buf, MaxMessage)
 		if err == errNeedMore {
@@ -82,16 +145,26 @@ func (tc testClient) session(t testing.TB, path string, echo bool) [][]byte {
 			return got
 		default:
 			if f.Opcode != OpContinuation {
-				msgOp, msg = f.Opcode, nil
+				msgOp, msg, compressed = f.Opcode, nil, f.Rsv == 4 && inflater != nil
 			}
 			msg = append(msg, f.Payload...)
+			if f.Fin && compressed {
+				if msg, err = inflater.inflate(msg); err != nil {
+					send(OpClose, ClosePayload(CloseInvalidPayload, nil))
+					continue
+				}
+			}
 			if f.Fin {
 				if msgOp == OpText && !utf8.Valid(msg) {
 					send(OpClose, ClosePayload(CloseInvalidPayload, nil))
 					continue // the server's close reply follows
 				}
 				got = append(got, msg)
-				if echo {
+				switch {
+				case echo && pmd != nil:
+					key := &[4]byte{0xa1, 0xb2, 0xc3, 0xd4}
+					conn.Write(AppendFrame(nil, true, 4, msgOp, key, deflater.deflate(msg, pmd.ClientMaxWindowBits < 15)))
+				case echo:
 					send(msgOp, msg)
 				}
 			}
@@ -179,5 +252,55 @@ func TestFuzzingServerRole(t *testing.T) {
 	// Bad requests get HTTP errors, not a panic or a hang.
 	if _, _, _, resp, err := dialWS(ServerEntry{URL: base + "/runCase?case=999&agent=x"}, 5*time.Second); err == nil || len(resp) < 12 || resp[9:12] != "404" {
 		t.Errorf("case 999: err %v, response %q", err, resp)
+	}
+}
+
+// TestFuzzingServerDeflate: with wstest as the server, a client that offers
+// permessage-deflate as Node's ws does passes sections 12 and 13 (first
+// sizes), one as gorilla offers passes only the sets whose accept it can
+// take, one that offers nothing gets UNIMPLEMENTED, and a malformed offer
+// fails the case at the handshake.
+func TestFuzzingServerDeflate(t *testing.T) {
+	patterns := []string{"12.1.1", "12.2.1", "13.1.1", "13.2.1", "13.3.1", "13.4.1", "13.5.1", "13.6.1", "13.7.1", "1.1.1"}
+	if !testing.Short() {
+		patterns = append(patterns, "12.4.11", "13.6.4") // fragmented; 1 KiB messages
+	}
+	fs, base, _ := startFuzzServer(t, patterns...)
+	nodeLike := testClient{base: base, offers: []pmdOffer{{acceptMaxWindowBits: true}}}
+	nodeLike.runAll(t, "node-like")
+	for _, r := range fs.Results.ForAgent("node-like") {
+		if !r.Passed() || (r.ID != "1.1.1") != (r.Extension != "") {
+			t.Errorf("case %s: %s / %s: %s; extension %q", r.ID, r.Behavior, r.BehaviorCl, r.Result, r.Extension)
+		}
+	}
+	// gorilla's offer asks for no context takeover both ways and allows no
+	// window limit: sets 13.3-13.6 must decline it.
+	gorillaLike := testClient{base: base, offers: []pmdOffer{{acceptNoContextTakeover: true, requestNoContextTakeover: true}}}
+	gorillaLike.runAll(t, "gorilla-like")
+	for _, r := range fs.Results.ForAgent("gorilla-like") {
+		want := OK
+		if strings.HasPrefix(r.ID, "13.3.") || strings.HasPrefix(r.ID, "13.4.") || strings.HasPrefix(r.ID, "13.5.") || strings.HasPrefix(r.ID, "13.6.") {
+			want = Unimplemented
+		}
+		if r.Behavior != want {
+			t.Errorf("gorilla-like offer, case %s: %s, want %s (%s)", r.ID, r.Behavior, want, r.Result)
+		}
+	}
+	testClient{base: base}.runAll(t, "plain")
+	for _, r := range fs.Results.ForAgent("plain") {
+		if r.ID != "1.1.1" && r.Behavior != Unimplemented {
+			t.Errorf("client without deflate, case %s: %s", r.ID, r.Behavior)
+		}
+	}
+	// A malformed offer: Autobahn's server fails the handshake.
+	conn, _, _, resp, _, err := dialOffer(ServerEntry{URL: base + "/runCase?case=2&agent=bad"}, 5*time.Second, []pmdOffer{{requestMaxWindowBits: 16}})
+	if err == nil {
+		conn.Close()
+	}
+	if err == nil || !strings.Contains(resp, "400") {
+		t.Errorf("offer with server_max_window_bits=16: err %v, response %q", err, resp)
+	}
+	if r, ok := fs.Results.Get("bad", "12.1.1"); !ok || r.Passed() {
+		t.Error("a malformed offer was not recorded as a failed case")
 	}
 }

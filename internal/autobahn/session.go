@@ -96,8 +96,13 @@ type Session struct {
 	state int
 	inbuf []byte
 
-	msgOpcode byte // opcode of the message being reassembled, 0 if none
-	msgBuf    []byte
+	msgOpcode     byte // opcode of the message being reassembled, 0 if none
+	msgBuf        []byte
+	msgCompressed bool // its first frame had RSV1 (permessage-deflate)
+
+	// pmd compresses and decompresses messages when permessage-deflate was
+	// negotiated (sections 12 and 13); nil otherwise.
+	pmd *pmdCodec
 
 	closeSent, closeReceived bool
 
@@ -132,7 +137,8 @@ type Session struct {
 	// with SendMessage into frames of at most this many payload octets.
 	AutoFragmentSize int
 
-	count int // scratch counter for cases that send in rounds (9.7, 9.8)
+	count int    // scratch counter for cases that send in rounds (9.7, 9.8, 12, 13)
+	want  []byte // the message whose echo a section 12/13 case waits for
 	start time.Time
 }
 
@@ -405,21 +411,28 @@ func (s *Session) SendMessage(payload []byte, binary bool, fragSize int) {
 	if binary {
 		op = OpBinary
 	}
+	// With permessage-deflate every message goes out compressed, RSV1 on
+	// its first frame; fragmenting applies to the compressed octets.
+	var rsv byte
+	if s.pmd != nil {
+		payload, rsv = s.pmd.compress(payload), 4
+	}
 	if fragSize <= 0 || len(payload) <= fragSize {
-		s.SendFrame(FrameSpec{Opcode: op, Payload: payload})
+		s.SendFrame(FrameSpec{Opcode: op, Payload: payload, Rsv: rsv})
 		return
 	}
 	// All fragments go out in one write, as Autobahn queues them without
 	// sync; building them in one buffer also keeps 65536-frame messages
 	// (case 9.3.1) from flooding the write queue.
-	var out []byte
+	// 14 octets is the largest header a client frame has.
+	out := make([]byte, 0, len(payload)+(len(payload)/fragSize+1)*14)
 	for off := 0; off < len(payload); off += fragSize {
 		end := off + fragSize
 		if end > len(payload) {
 			end = len(payload)
 		}
-		out = s.encode(out, FrameSpec{Opcode: op, Payload: payload[off:end], NotFin: end < len(payload)})
-		op = OpContinuation
+		out = s.encode(out, FrameSpec{Opcode: op, Payload: payload[off:end], NotFin: end < len(payload), Rsv: rsv})
+		op, rsv = OpContinuation, 0
 	}
 	s.wq <- writeItem{data: out}
 }
@@ -578,8 +591,18 @@ func (s *Session) checkFrame(f Frame) error {
 	if !s.isServer && f.Masked {
 		return protoErr(CloseProtocolError, "server frame is masked")
 	}
-	if f.Rsv != 0 {
+	// permessage-deflate gives RSV1 a meaning on the first frame of a data
+	// message only (RFC 7692 section 6); every other RSV use is an error.
+	switch {
+	case f.Rsv == 0:
+	case s.pmd == nil:
 		return protoErr(CloseProtocolError, "RSV bits %d set without a negotiated extension", f.Rsv)
+	case f.Rsv != 4:
+		return protoErr(CloseProtocolError, "RSV bits %d set; permessage-deflate uses RSV1 only", f.Rsv)
+	case IsControl(f.Opcode):
+		return protoErr(CloseProtocolError, "RSV1 set on a control frame (opcode %d)", f.Opcode)
+	case f.Opcode == OpContinuation:
+		return protoErr(CloseProtocolError, "RSV1 set on a continuation frame")
 	}
 	switch f.Opcode {
 	case OpContinuation, OpText, OpBinary, OpClose, OpPing, OpPong:
@@ -622,6 +645,7 @@ func (s *Session) handleFrame(f Frame) {
 		if f.Opcode != OpContinuation {
 			s.msgOpcode = f.Opcode
 			s.msgBuf = nil
+			s.msgCompressed = f.Rsv&4 != 0
 		}
 		if s.msgBuf == nil {
 			s.msgBuf = f.Payload // ParseFrame's own copy: no second 16 MiB copy
@@ -635,6 +659,17 @@ func (s *Session) handleFrame(f Frame) {
 		s.msgOpcode, s.msgBuf = 0, nil
 		if msg == nil {
 			msg = []byte{}
+		}
+		if s.msgCompressed {
+			var err error
+			if msg, err = s.pmd.decompress(msg, MaxMessage); err != nil {
+				if err == errInflateLimit {
+					s.protocolViolation(protoErr(CloseMessageTooBig, "compressed message inflates to more than %d octets", MaxMessage))
+				} else {
+					s.protocolViolation(protoErr(CloseInvalidPayload, "compressed message does not inflate: %v", err))
+				}
+				return
+			}
 		}
 		if !binary && !utf8.Valid(msg) {
 			// Record what the peer sent before failing, so the report

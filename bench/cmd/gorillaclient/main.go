@@ -5,6 +5,12 @@
 // gorillaecho it checks text messages for valid UTF-8 itself (gorilla
 // leaves that to the application) and closes with 1007 when they are not.
 //
+// With -compress it offers permessage-deflate as gorilla does
+// ("server_no_context_takeover; client_no_context_takeover") and
+// compresses every echo. gorilla rejects an answer that lacks either
+// parameter, so most of wstest's section 12 and 13 cases cannot even open
+// with it; such a case is logged and the run goes on (exit status 1).
+//
 //	go run ./cmd/gorillaclient -url ws://127.0.0.1:9001 -agent gorilla-client
 package main
 
@@ -19,9 +25,14 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+var compress = flag.Bool("compress", false, "offer permessage-deflate (no context takeover)")
+
 func dial(url string) (*websocket.Conn, error) {
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096, EnableCompression: *compress}
 	c, _, err := d.Dial(url, nil)
+	if c != nil {
+		c.EnableWriteCompression(*compress)
+	}
 	return c, err
 }
 
@@ -74,9 +85,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	failed := 0
 	for i := 1; i <= n; i++ {
 		if err := echoCase(fmt.Sprintf("%s/runCase?case=%d&agent=%s", *base, i, *agent)); err != nil {
-			log.Fatalf("case %d: %v", i, err)
+			// The server records the failed handshake; go on with the rest.
+			log.Printf("case %d: %v", i, err)
+			failed++
 		}
 	}
 	c, err := dial(*base + "/updateReports?agent=" + *agent)
@@ -90,4 +104,7 @@ func main() {
 	}
 	c.Close()
 	fmt.Printf("ran %d cases\n", n)
+	if failed > 0 {
+		log.Fatalf("%d cases could not connect", failed)
+	}
 }

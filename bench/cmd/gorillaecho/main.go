@@ -5,6 +5,11 @@
 // leaves that check to the application) or the connection is closed with
 // 1007, and gorilla itself answers pings and the closing handshake.
 //
+// With -compress it negotiates permessage-deflate (gorilla's experimental
+// support: no context takeover in either direction, which gorilla always
+// answers with whatever the client offered, and no window-size parameters)
+// and compresses every echo, for wstest's sections 12 and 13.
+//
 //	go run ./cmd/gorillaecho -addr 127.0.0.1:9001   # port 0 picks a free one
 package main
 
@@ -33,6 +38,8 @@ func echo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
+	// Compresses only where the handshake negotiated permessage-deflate.
+	conn.EnableWriteCompression(upgrader.EnableCompression)
 	for {
 		op, msg, err := conn.ReadMessage()
 		if err != nil {
@@ -51,6 +58,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9001", "listen address")
+	flag.BoolVar(&upgrader.EnableCompression, "compress", false, "negotiate permessage-deflate (no context takeover)")
 	flag.Parse()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Autobahn-protocol client on Node's ws, a peer for `wstest -m fuzzingserver`:
 // it asks /getCaseCount, runs /runCase?case=N&agent=A for every case,
 // echoing everything, then asks /updateReports.
-// Usage: node client.js [--agent=NAME] ws://127.0.0.1:9001
+// Usage: node client.js [--agent=NAME] [--parallel=N] ws://127.0.0.1:9001
 'use strict';
 const WebSocket = require('ws');
 
@@ -9,11 +9,18 @@ const args = process.argv.slice(2);
 const agentArg = args.find((a) => a.startsWith('--agent='));
 const agent = agentArg ? agentArg.slice('--agent='.length) : 'ws-client';
 const base = args.find((a) => !a.startsWith('--')) || 'ws://127.0.0.1:9001';
+const parallelArg = args.find((a) => a.startsWith('--parallel='));
+const parallel = parallelArg ? Math.max(1, Number(parallelArg.slice('--parallel='.length)) || 1) : 1;
 
 function open(path, onMessage) {
   return new Promise((resolve) => {
     const ws = new WebSocket(base + path, {
-      perMessageDeflate: false,
+      // Offers permessage-deflate ("permessage-deflate;
+      // client_max_window_bits"), which lets wstest's sections 12 and 13
+      // accept with any of Autobahn's parameters; threshold 0 compresses
+      // every message. Sections 1-10 decline it.
+      // zlib level 1 only makes the cases faster (see echo-server.js).
+      perMessageDeflate: { threshold: 0, zlibDeflateOptions: { level: 1 } },
       maxPayload: 64 * 1024 * 1024,
       maxFragments: 65536, // see echo-server.js
     });
@@ -27,10 +34,17 @@ async function main() {
   let count = 0;
   await open('/getCaseCount', (ws, data) => { count = Number(data.toString()); });
   if (!(count > 0)) throw new Error('no case count');
-  for (let i = 1; i <= count; i++) {
-    await open(`/runCase?case=${i}&agent=${encodeURIComponent(agent)}`,
-      (ws, data, isBinary) => ws.send(data, { binary: isBinary }));
-  }
+  // --parallel=N runs up to N cases at once (wstest serves them in
+  // parallel); the default runs them one by one, as Autobahn's clients do.
+  let next = 1;
+  const worker = async () => {
+    while (next <= count) {
+      const i = next++;
+      await open(`/runCase?case=${i}&agent=${encodeURIComponent(agent)}`,
+        (ws, data, isBinary) => ws.send(data, { binary: isBinary }));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
   await open(`/updateReports?agent=${encodeURIComponent(agent)}`, () => {});
   console.log(`ran ${count} cases`);
 }
