@@ -1,7 +1,8 @@
 // Command wsclient is a WebSocket client built only on the wsframe codec
 // and the standard library: it checks the server's handshake answer
 // (status 101, Sec-WebSocket-Accept) and masks every frame with a key from
-// crypto/rand.
+// crypto/rand. It offers permessage-deflate (RFC 7692) and checks the
+// server's answer by the RFC; -compress=false offers nothing.
 //
 // Autobahn mode runs the client under test of any Autobahn fuzzingserver
 // (cmd/wstest's or the original): getCaseCount, runCase for every case

@@ -2,13 +2,15 @@
 // codec (framing, masking, UTF-8 validation) and the standard library. It
 // sends every message back with its opcode, answers pings, fails a
 // connection at the first protocol violation with the close code it maps
-// to, and times out peers that stall. It passes every case of the
-// Autobahn testsuite's sections 1-7, 9 and 10 strictly (see
-// cmd/wsselftest).
+// to, and times out peers that stall. It accepts permessage-deflate (RFC
+// 7692; package pmdeflate) unless -compress=false, inflating with the
+// message limit. It passes every case of the Autobahn testsuite's sections
+// 1-7, 9, 10, 12 and 13 strictly (see cmd/wsselftest).
 //
 //	wsecho                          # ws://127.0.0.1:9001
 //	wsecho -addr :9001 -log         # all interfaces, a line per connection
 //	wsecho -addr 127.0.0.1:0        # any free port (printed)
+//	wsecho -compress=false          # no permessage-deflate
 //
 // The server's code is in internal/echo, so that tests, the self-test and
 // the benchmarks run it in-process.

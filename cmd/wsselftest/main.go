@@ -1,8 +1,9 @@
 // Command wsselftest is the project's main job in one command: it starts
 // the echo server of cmd/wsecho and the client of cmd/wsclient in-process
-// on loopback, runs the Autobahn conformance suite (cmd/wstest's engine,
-// sections 1-7, 9 and 10) against both, writes the HTML reports and prints
-// a summary per role, then "N passed, N failed" over both.
+// on loopback, both with permessage-deflate on as the commands have it by
+// default, runs the Autobahn conformance suite (cmd/wstest's engine,
+// sections 1-7, 9, 10, 12 and 13) against both, writes the HTML reports and
+// prints a summary per role, then "N passed, N failed" over both.
 //
 //	go run ./cmd/wsselftest                # every case, both roles
 //	go run ./cmd/wsselftest -cases '6.*'   # one section
@@ -113,7 +114,7 @@ func testServer(ctx context.Context, include, exclude []string, parallel int, ve
 	defer ln.Close()
 	// The suite's fail-fast cases expect the closing handshake within
 	// Autobahn's one-second timeouts: keep ours shorter.
-	srv := &echo.Server{Config: echo.Config{CloseTimeout: 500 * time.Millisecond}}
+	srv := &echo.Server{Config: echo.Config{CloseTimeout: 500 * time.Millisecond, Compress: true}}
 	go srv.Serve(ln)
 	runner := &autobahn.Runner{Parallel: parallel}
 	if verbose {
@@ -150,7 +151,7 @@ func testClient(ctx context.Context, include, exclude []string, verbose bool, st
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- fs.Serve(sctx, ln) }()
-	err = echo.Autobahn(ctx, "ws://"+ln.Addr().String(), "wsclient", echo.Config{}, nil)
+	err = echo.Autobahn(ctx, "ws://"+ln.Addr().String(), "wsclient", echo.Config{Compress: true}, nil)
 	cancel()
 	if serr := <-served; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
 		err = serr
