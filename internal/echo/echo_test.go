@@ -144,23 +144,7 @@ func TestEchoAllocs(t *testing.T) {
 			rc := newRaw(t, u)
 			frame := rc.frame(codec.Header{Fin: true, Opcode: codec.OpBinary}, testPayload(size, false))
 			want := size + codec.Header{Length: uint64(size)}.Len()
-			buf := make([]byte, want)
-			roundTrip := func() {
-				if _, err := rc.nc.Write(frame); err != nil {
-					t.Fatal(err)
-				}
-				for n := 0; n < want; {
-					m, err := rc.nc.Read(buf[n:])
-					if err != nil {
-						t.Fatal(err)
-					}
-					n += m
-				}
-			}
-			for i := 0; i < 50; i++ { // warm the pools and the stacks
-				roundTrip()
-			}
-			if got := testing.AllocsPerRun(200, roundTrip); got != 0 {
+			if got := rc.echoAllocs(frame, want); got != 0 {
 				t.Fatalf("%v allocations per echoed message, want 0", got)
 			}
 		})

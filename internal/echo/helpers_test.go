@@ -211,3 +211,27 @@ func rawFrame(h codec.Header, payload []byte) []byte {
 	h.Masked, h.Key, h.Length = true, [4]byte{}, uint64(len(payload))
 	return append(codec.AppendHeader(nil, h), payload...)
 }
+
+// echoAllocs sends frame and reads the want bytes of the server's echo,
+// again and again, and returns the allocations per round trip once the
+// pools and stacks are warm.
+func (rc *rawClient) echoAllocs(frame []byte, want int) float64 {
+	rc.tb.Helper()
+	buf := make([]byte, want)
+	roundTrip := func() {
+		if _, err := rc.nc.Write(frame); err != nil {
+			rc.tb.Fatal(err)
+		}
+		for n := 0; n < want; {
+			m, err := rc.nc.Read(buf[n:])
+			if err != nil {
+				rc.tb.Fatal(err)
+			}
+			n += m
+		}
+	}
+	for i := 0; i < 50; i++ { // warm the pools and the stacks
+		roundTrip()
+	}
+	return testing.AllocsPerRun(200, roundTrip)
+}
