@@ -45,6 +45,7 @@ func main() {
 	echoMode := flag.Bool("echo", false, "with -url: echo every message until the server closes")
 	maxMsg := flag.Int64("max-message", echo.DefaultMaxMessage, "largest message accepted, in bytes")
 	verbose := flag.Bool("v", false, "autobahn: print a line per case")
+	parallel := flag.Int("parallel", 1, "autobahn: cases run at once")
 	var cfg echo.Config
 	echo.CompressFlags(flag.CommandLine, &cfg)
 	flag.Parse()
@@ -59,7 +60,7 @@ func main() {
 		if *verbose {
 			progress = os.Stdout
 		}
-		err = echo.Autobahn(ctx, *autobahn, *agent, cfg, progress)
+		err = echo.Autobahn(ctx, *autobahn, *agent, cfg, *parallel, progress)
 	case *rawURL != "" && *echoMode:
 		err = echoRun(ctx, *rawURL, cfg)
 	case *rawURL != "":

@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := fl.String("outdir", "reports", "where the HTML and JSON reports go (servers/ and clients/ below it)")
 	cases := fl.String("cases", "*", "comma-separated Autobahn case patterns to run")
 	exclude := fl.String("exclude", "", "comma-separated case patterns to leave out")
-	parallel := fl.Int("parallel", 4, "cases run at once in the server role (performance cases always run alone)")
+	parallel := fl.Int("parallel", 4, "cases run at once (in the server role performance cases always run alone)")
 	roles := fl.String("roles", "server,client", "which roles to test: server (wsecho), client (wsclient) or both")
 	verbose := fl.Bool("v", false, "print one line per case")
 	if err := fl.Parse(args); err != nil {
@@ -70,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			res, err = testServer(ctx, include, excl, *parallel, *verbose, stdout)
 		case "client":
 			dir = filepath.Join(*outdir, "clients")
-			res, err = testClient(ctx, include, excl, *verbose, stdout)
+			res, err = testClient(ctx, include, excl, *parallel, *verbose, stdout)
 		default:
 			fmt.Fprintf(stderr, "wsselftest: unknown role %q (want server or client)\n", role)
 			return 2
@@ -130,7 +130,7 @@ func testServer(ctx context.Context, include, exclude []string, parallel int, ve
 
 // testClient runs the suite as fuzzingserver against cmd/wsclient's
 // Autobahn mode.
-func testClient(ctx context.Context, include, exclude []string, verbose bool, stdout io.Writer) (*autobahn.Results, error) {
+func testClient(ctx context.Context, include, exclude []string, parallel int, verbose bool, stdout io.Writer) (*autobahn.Results, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -151,7 +151,7 @@ func testClient(ctx context.Context, include, exclude []string, verbose bool, st
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- fs.Serve(sctx, ln) }()
-	err = echo.Autobahn(ctx, "ws://"+ln.Addr().String(), "wsclient", echo.Config{Compress: true}, nil)
+	err = echo.Autobahn(ctx, "ws://"+ln.Addr().String(), "wsclient", echo.Config{Compress: true}, parallel, nil)
 	cancel()
 	if serr := <-served; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
 		err = serr

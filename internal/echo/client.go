@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
@@ -144,24 +145,43 @@ func clientHandshake(nc net.Conn, u *url.URL, cfg Config) ([]byte, *codec.Deflat
 // Autobahn runs a client under test against an Autobahn fuzzingserver at
 // base (such as "ws://127.0.0.1:9001"): it asks /getCaseCount, connects to
 // /runCase?case=N&agent=agent for every case and echoes all it gets, then
-// asks /updateReports so that the server writes its reports. progress,
+// asks /updateReports so that the server writes its reports. Up to
+// parallel cases (at least one) run at once, started in order. progress,
 // when not nil, gets one line per case. The cases' verdicts are the
 // server's business; errors here are the protocol's steps failing.
-func Autobahn(ctx context.Context, base, agent string, cfg Config, progress io.Writer) error {
+func Autobahn(ctx context.Context, base, agent string, cfg Config, parallel int, progress io.Writer) error {
 	base = strings.TrimSuffix(base, "/")
 	count, err := caseCount(ctx, base, cfg)
 	if err != nil {
 		return fmt.Errorf("getCaseCount: %w", err)
 	}
 	q := url.QueryEscape(agent)
-	for i := 1; i <= count; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := runCase(ctx, fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, q), cfg)
-		if progress != nil {
-			fmt.Fprintf(progress, "case %d/%d: %v\n", i, count, err)
-		}
+	// Cases are independent connections: up to parallel of them at once,
+	// each started in order.
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex // progress lines
+	for w := 0; w < max(parallel, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				err := runCase(ctx, fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, q), cfg)
+				if progress != nil {
+					mu.Lock()
+					fmt.Fprintf(progress, "case %d/%d: %v\n", i, count, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := 1; i <= count && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	c, err := dialTimeout(ctx, base+"/updateReports?agent="+q, cfg)
 	if err != nil {
