@@ -25,3 +25,15 @@ wait_addr() {
 	cat "$1" >&2
 	return 1
 }
+
+# deflate_ids ROW...: the ids of those rows of every subcategory of
+# sections 12 (12.1-12.5) and 13 (13.1-13.7), as JSON strings joined by
+# ", ". Exact ids, because a case pattern matches at the start of an id
+# only ("12.*.1" also takes 12.1.10-12.1.18), as Autobahn's do.
+deflate_ids() {
+	local out='' sub row
+	for sub in 12.1 12.2 12.3 12.4 12.5 13.1 13.2 13.3 13.4 13.5 13.6 13.7; do
+		for row in "$@"; do out="$out${out:+, }\"$sub.$row\""; done
+	done
+	echo "$out"
+}
