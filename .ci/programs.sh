@@ -4,7 +4,7 @@
 #   1. go run ./cmd/wsselftest: the whole Autobahn suite (sections 1-7, 9,
 #      10, 12, 13; 517 cases) against the echo server and the client
 #      in-process, with permessage-deflate on; every case must be OK (no
-#      NON-STRICT). About 9 minutes on 2 cores, most of it sections 12/13.
+#      NON-STRICT). About 6 minutes on 2 cores, most of it sections 12/13.
 #   2. The built binaries under cmd/wstest: fuzzingclient against a wsecho
 #      process, fuzzingserver against a wsclient process, same rule: sections
 #      1-10 whole, and of 12 and 13 the rows up to 32 KiB per message (rows
@@ -12,7 +12,7 @@
 #      the same code, this proves the commands' flags and defaults.
 #   3. Node's ws (pinned in cmd/wsecho/testdata/node) in both roles.
 #   4. gorilla/websocket in both roles (bench module).
-# Needs go, node and npm. About 11 minutes on 2 cores. Reports stay in
+# Needs go, node and npm. About 7 minutes on 2 cores. Reports stay in
 # $WSFRAME_REPORTS if set.
 set -euo pipefail
 
