@@ -56,17 +56,7 @@ func TestDeflateEcho(t *testing.T) {
 			for _, size := range sizes {
 				for _, op := range []codec.Opcode{codec.OpText, codec.OpBinary} {
 					for _, frame := range []int{0, 1000} {
-						want := testPayload(size, op == codec.OpText)
-						if err := c.WriteMessage(op, want, frame); err != nil {
-							t.Fatal(err)
-						}
-						gotOp, got, err := c.ReadMessage()
-						if err != nil {
-							t.Fatalf("size %d %v frames of %d: %v", size, op, frame, err)
-						}
-						if gotOp != op || !bytes.Equal(got, want) {
-							t.Fatalf("size %d %v frames of %d: echoed %v with %d bytes, equal %v", size, op, frame, gotOp, len(got), bytes.Equal(got, want))
-						}
+						echoOnce(t, c, op, size, frame)
 					}
 				}
 			}

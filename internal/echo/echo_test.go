@@ -28,17 +28,7 @@ func TestEchoMessages(t *testing.T) {
 				if frame == 1000 && size > 1<<20 {
 					frame = 1 << 20
 				}
-				want := testPayload(size, op == codec.OpText)
-				if err := c.WriteMessage(op, want, frame); err != nil {
-					t.Fatal(err)
-				}
-				gotOp, got, err := c.ReadMessage()
-				if err != nil {
-					t.Fatalf("size %d %v frames of %d: %v", size, op, frame, err)
-				}
-				if gotOp != op || !bytes.Equal(got, want) {
-					t.Fatalf("size %d %v frames of %d: echoed %v with %d bytes, equal %v", size, op, frame, gotOp, len(got), bytes.Equal(got, want))
-				}
+				echoOnce(t, c, op, size, frame)
 			}
 		}
 	}

@@ -235,3 +235,20 @@ func (rc *rawClient) echoAllocs(frame []byte, want int) float64 {
 	}
 	return testing.AllocsPerRun(200, roundTrip)
 }
+
+// echoOnce sends a testPayload message of size bytes and type op through c
+// (in frames of frame bytes when positive) and checks the echo.
+func echoOnce(t *testing.T, c *Conn, op codec.Opcode, size, frame int) {
+	t.Helper()
+	want := testPayload(size, op == codec.OpText)
+	if err := c.WriteMessage(op, want, frame); err != nil {
+		t.Fatal(err)
+	}
+	gotOp, got, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("size %d %v frames of %d: %v", size, op, frame, err)
+	}
+	if gotOp != op || !bytes.Equal(got, want) {
+		t.Fatalf("size %d %v frames of %d: echoed %v with %d bytes, equal %v", size, op, frame, gotOp, len(got), bytes.Equal(got, want))
+	}
+}
