@@ -1,5 +1,7 @@
 package codec
 
+import "unsafe"
+
 // The handshake half of permessage-deflate (RFC 7692): reading and writing
 // the extension's parameters in Sec-WebSocket-Extensions, choosing an offer
 // as a server and checking the answer as a client. Compression itself is
@@ -13,7 +15,8 @@ package codec
 // "Permessage-Deflate" is read as meaning the registered name rather than
 // being declined or failed over the spelling.
 //
-// Everything below works on slices of the caller's strings and returns
+// Everything below works on slices of the caller's strings or byte slices
+// (an event loop's header values are slices of its read buffer) and returns
 // preallocated errors, so negotiating allocates nothing.
 
 // deflateName is the extension's registered name (RFC 7692 §7).
@@ -165,9 +168,9 @@ func appendBits(dst []byte, b uint8) []byte {
 }
 
 // NegotiateDeflate is the server side. offers are the request's
-// Sec-WebSocket-Extensions header values
-// (http.Header["Sec-Websocket-Extensions"]), each possibly a comma-separated
-// list. It walks every extension in order, skips other extensions and empty
+// Sec-WebSocket-Extensions header values, as strings
+// (http.Header["Sec-Websocket-Extensions"]) or as byte slices of a read
+// buffer (package handshake's), each possibly a comma-separated list. It walks every extension in order, skips other extensions and empty
 // list elements, declines every permessage-deflate offer that RFC 7692 §7
 // says to decline (an unknown parameter, a parameter repeated, a bad value,
 // a value on a no-context-takeover parameter, broken syntax), and answers
@@ -194,8 +197,9 @@ func appendBits(dst []byte, b uint8) []byte {
 // and configure this end with [DeflateParams.Outgoing] and
 // [DeflateParams.Incoming]. The caller declines on its own when another
 // negotiated extension also uses RSV1 (§6).
-func NegotiateDeflate(offers []string, policy DeflateParams) (accepted DeflateParams, ok bool) {
-	for _, v := range offers {
+func NegotiateDeflate[S ~string | ~[]byte](offers []S, policy DeflateParams) (accepted DeflateParams, ok bool) {
+	for k := range offers {
+		v := asString(offers[k])
 		for i := 0; i < len(v); {
 			var elem string
 			elem, i = nextElement(v, i)
@@ -244,7 +248,7 @@ func answerDeflate(offer, policy DeflateParams) DeflateParams {
 }
 
 // AcceptDeflateResponse is the client side. values are the response's
-// Sec-WebSocket-Extensions header values, offer is what this client offered
+// Sec-WebSocket-Extensions header values (strings or byte slices), offer is what this client offered
 // (with [DeflateParams.AppendOffer]). negotiated is false, with a nil error,
 // when the server answered no extension: the connection then runs
 // uncompressed. A non-nil error means the client must fail the WebSocket
@@ -261,8 +265,9 @@ func answerDeflate(offer, policy DeflateParams) DeflateParams {
 // the latter at most at the offered value, and may have
 // client_max_window_bits only if it was offered, at most at the offered
 // value.
-func AcceptDeflateResponse(values []string, offer DeflateParams) (p DeflateParams, negotiated bool, err error) {
-	for _, v := range values {
+func AcceptDeflateResponse[S ~string | ~[]byte](values []S, offer DeflateParams) (p DeflateParams, negotiated bool, err error) {
+	for k := range values {
+		v := asString(values[k])
 		for i := 0; i < len(v); {
 			var elem string
 			elem, i = nextElement(v, i)
@@ -605,4 +610,14 @@ func equalASCIIFold(s, lower string) bool {
 		}
 	}
 	return true
+}
+
+// asString views a header value as a string without copying it. The parsers
+// only read it during the call and keep no part of it, so a byte slice from
+// the caller's buffer can be read in place: converting it with string(v)
+// would allocate a copy for every header value.
+func asString[S ~string | ~[]byte](v S) string {
+	// A string header is a prefix of a slice header (pointer, length), so
+	// both kinds of S read correctly as a string.
+	return *(*string)(unsafe.Pointer(&v))
 }
