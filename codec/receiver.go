@@ -107,9 +107,11 @@ type Receiver struct {
 	check  bool   // validate the open message as UTF-8
 	hn     uint8  // bytes of a split header held in hb
 	// From cfg, for the hot path: the RSV bits allowed on the first frame
-	// of a data message and on other frames, and whether limits are set.
+	// of a data message and on other frames, whether limits are set, and
+	// the message limit in force (0: none).
 	rsvData, rsvOther uint8
 	limited           bool
+	maxMsg            int64
 	cn                uint8 // bytes of a split control payload held in ctrl
 	msgRsv            uint8 // RSV bits of the open data message's first frame
 	hb                [MaxHeaderLen]byte
@@ -131,7 +133,8 @@ func (r *Receiver) Reset(cfg Config) {
 		cfg:      cfg,
 		rsvData:  cfg.allowedRsv(OpText),
 		rsvOther: cfg.allowedRsv(OpClose),
-		limited:  cfg.MaxFrameSize > 0 || cfg.MaxMessageSize > 0,
+		limited:  cfg.MaxFrameSize > 0 || cfg.messageLimit() > 0,
+		maxMsg:   cfg.messageLimit(),
 	}
 }
 
@@ -290,7 +293,7 @@ func (r *Receiver) checkLength(b0, l7 byte, length uint64) error {
 	if max := r.cfg.MaxFrameSize; max > 0 && length > uint64(max) {
 		return ErrFrameTooBig
 	}
-	if max := r.cfg.MaxMessageSize; max > 0 {
+	if max := r.maxMsg; max > 0 {
 		var sofar uint64 // r.msgLen <= max here, so max-sofar cannot wrap
 		if b0&0xF == byte(OpContinuation) {
 			sofar = r.msgLen

@@ -22,8 +22,9 @@ func (r Role) String() string {
 }
 
 // Config holds what the two ends agreed on in the handshake and the limits
-// the receiver enforces. The zero Config is a server with no extension, no
-// size limits, strict length encoding and UTF-8 validation of text messages.
+// the receiver enforces. The zero Config is a server with no extension,
+// messages of at most [DefaultMaxMessageSize] bytes, strict length encoding
+// and UTF-8 validation of text messages.
 type Config struct {
 	// Role is the end this receiver serves.
 	Role Role
@@ -48,16 +49,20 @@ type Config struct {
 	AllowNonMinimalLength bool
 
 	// MaxFrameSize, when positive, is the largest payload a data frame may
-	// announce ([ErrFrameTooBig], 1009). Control frames are bounded at 125
-	// bytes by the protocol and are not subject to it.
+	// announce ([ErrFrameTooBig], 1009). Zero or negative sets no limit of
+	// its own: frames are still bounded by MaxMessageSize. Control frames
+	// are bounded at 125 bytes by the protocol and are not subject to it.
 	MaxFrameSize int64
-	// MaxMessageSize, when positive, is the largest sum of the payload
-	// lengths of a data message's frames ([ErrMessageTooBig], 1009). It
-	// counts bytes on the wire, before any extension decompresses them.
+	// MaxMessageSize is the largest sum of the payload lengths of a data
+	// message's frames ([ErrMessageTooBig], 1009). It counts bytes on the
+	// wire, before any extension decompresses them. Zero means
+	// [DefaultMaxMessageSize]; [NoLimit] (any negative value) turns the
+	// limit off, which lets a peer make a caller that buffers messages
+	// grow without bound: choose it only when something else bounds them.
 	//
 	// Both limits are checked when a frame's header is complete, before any
 	// of its payload arrives, so a caller that buffers messages never has
-	// to hold more than the limit. Zero or negative means no limit.
+	// to hold more than the limit.
 	MaxMessageSize int64
 
 	// SkipUTF8 turns off validation of text messages, for intermediaries
@@ -66,6 +71,26 @@ type Config struct {
 	// transformed the payload (permessage-deflate compresses it), and the
 	// caller validates after undoing that, with package utf8valid.
 	SkipUTF8 bool
+}
+
+// DefaultMaxMessageSize is the message limit of a zero [Config] (and of
+// package pmdeflate's decompressor): 16 MiB, the largest message in the
+// Autobahn testsuite, and a bound on what one peer can make a connection
+// buffer. Peers such as gws use the same default.
+const DefaultMaxMessageSize = 16 << 20
+
+// NoLimit, as [Config.MaxMessageSize], turns the message size limit off.
+const NoLimit = -1
+
+// messageLimit returns the message limit cfg enforces, or 0 for none.
+func (c *Config) messageLimit() int64 {
+	switch {
+	case c.MaxMessageSize == 0:
+		return DefaultMaxMessageSize
+	case c.MaxMessageSize < 0:
+		return 0
+	}
+	return c.MaxMessageSize
 }
 
 // allowedRsv returns the RSV bits cfg accepts on a frame with opcode op that

@@ -205,7 +205,8 @@ func TestMessageLimitOverflow(t *testing.T) {
 		if tc.length > uint64(maxInt) { // 32-bit targets refuse it first
 			tc.err = ErrLengthOverflow
 		}
-		r := Receiver{cfg: Config{MaxMessageSize: max, AllowNonMinimalLength: true}, msg: OpBinary, msgLen: tc.sofar}
+		r := NewReceiver(Config{MaxMessageSize: max, AllowNonMinimalLength: true})
+		r.msg, r.msgLen = OpBinary, tc.sofar
 		if err := r.checkLength(0x80, 127, tc.length); err != tc.err {
 			t.Errorf("sofar %d + %d: %v, want %v", tc.sofar, tc.length, err, tc.err)
 		}
