@@ -389,7 +389,7 @@ func (r *wsframeReader) next(nc net.Conn) (codec.Opcode, []byte, error) {
 				}
 			}
 			if ev.Message == codec.OpText && r.rcv.Compressed() && !utf8valid.Valid(r.msg) {
-				return 0, nil, fmt.Errorf("invalid UTF-8 in a compressed text message (close %d)", utf8valid.CloseCode)
+				return 0, nil, fmt.Errorf("invalid UTF-8 in a compressed text message (close %d)", 1007)
 			}
 			return ev.Message, r.msg, nil
 		case codec.EventControl:

@@ -126,9 +126,14 @@ var (
 // a close code; Code is 1002 for callers that only look at codes.
 var ErrInvalidKey = newError(CloseProtocolError, "Sec-WebSocket-Key is not base64 of 16 bytes")
 
-// CodeOf returns the close code to send for err: the Code of a codec [*Error]
-// anywhere in err's chain, or 1011 (internal error) for any other non-nil
-// error, or 1000 (normal closure) for nil.
+// CodeOf returns the close code to send for err: for nil, 1000 (normal
+// closure); for an error that carries a close code anywhere in its chain
+// (a method CloseCode() uint16, which codec's [*Error], package utf8valid's
+// and package pmdeflate's errors have), that code; for any other error,
+// 1011 (internal error).
+//
+// So a caller that validates inflated text with utf8valid, or inflates with
+// pmdeflate, gets 1007 or 1009 from their errors without mapping them.
 func CodeOf(err error) CloseCode {
 	if err == nil {
 		return CloseNormal
@@ -136,9 +141,21 @@ func CodeOf(err error) CloseCode {
 	if e, ok := err.(*Error); ok { // the usual case, without errors.As's allocation
 		return e.Code
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	var c closeCoder
+	if errors.As(err, &c) {
+		return CloseCode(c.CloseCode())
 	}
 	return CloseInternalError
 }
+
+// closeCoder is an error that knows the close code it maps to. The method
+// returns a plain uint16 so that packages below codec (utf8valid, which
+// codec imports) can implement it without importing codec.
+type closeCoder interface {
+	error
+	CloseCode() uint16
+}
+
+// CloseCode returns e.Code as a number, so that a codec error satisfies the
+// same interface as the errors of packages utf8valid and pmdeflate.
+func (e *Error) CloseCode() uint16 { return uint16(e.Code) }

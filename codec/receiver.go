@@ -476,7 +476,7 @@ func (r *Receiver) unmaskText(p []byte) int {
 		if r.h.Masked {
 			r.pos = uint8(wsframe.Mask(r.h.Key, int(r.pos), blk))
 		}
-		if i, err := r.v.Write(blk); err != nil {
+		if i, ok := r.v.Feed(blk); !ok {
 			return off + i
 		}
 	}
@@ -518,7 +518,7 @@ func (r *Receiver) control(buf []byte, n int) (Event, int, error) {
 // end closes the data message whose last frame has been received.
 func (r *Receiver) end() (Event, int, error) {
 	if r.check {
-		if err := r.v.Finish(); err != nil {
+		if !r.v.Complete() {
 			return r.fail(ErrInvalidUTF8)
 		}
 	}

@@ -6,8 +6,9 @@
 // as a text message cannot be valid UTF-8 (RFC 6455 §8.1), even though a code
 // point may be split across TCP reads and across frames. [Validator] keeps the
 // state a split code point needs between [Validator.Write] calls, reports the
-// byte that makes the message impossible in the chunk that holds it, and never
-// allocates. [Valid] validates a whole buffer at once.
+// byte that makes the message impossible in the chunk that holds it, and
+// allocates only the [Error] it returns ([Validator.Feed] not even that).
+// [Valid] validates a whole buffer at once.
 //
 // Validity is exactly [unicode/utf8.Valid]'s: no overlong encodings, no
 // surrogates (U+D800..U+DFFF), nothing above U+10FFFF; noncharacters such as
@@ -23,9 +24,11 @@ import (
 	"strconv"
 )
 
-// CloseCode is the WebSocket close code for a text message that is not valid
-// UTF-8 (RFC 6455 §7.4.1: 1007, invalid frame payload data).
-const CloseCode = 1007
+// closeInvalidPayload is the WebSocket close code for a text message that is
+// not valid UTF-8 (RFC 6455 §7.4.1: 1007, invalid frame payload data). Its
+// exported spelling is package codec's CloseInvalidPayload; this package
+// sits below codec and cannot import it.
+const closeInvalidPayload = 1007
 
 // Valid reports whether p is entirely valid UTF-8, with exactly the
 // definition of [unicode/utf8.Valid]. It reads only the bytes of p and
@@ -58,8 +61,7 @@ type Error struct {
 	Truncated bool
 }
 
-// Error describes the failure. It has a pointer receiver so that a
-// [Validator] can return a pointer to the Error it holds without allocating.
+// Error describes the failure.
 func (e *Error) Error() string {
 	if e.Truncated {
 		return "utf8valid: message ends inside a UTF-8 sequence at offset " +
@@ -69,17 +71,19 @@ func (e *Error) Error() string {
 		" at offset " + strconv.FormatInt(e.Offset, 10)
 }
 
-// CloseCode returns the WebSocket close code for this error, [CloseCode]
-// (1007).
-func (e *Error) CloseCode() uint16 { return CloseCode }
+// CloseCode returns the WebSocket close code for this error, 1007 (invalid
+// frame payload data, RFC 6455 §7.4.1). Package codec's CodeOf reads it.
+func (e *Error) CloseCode() uint16 { return closeInvalidPayload }
 
 // Validator checks a message that arrives in chunks. The zero value is ready
 // to use and validates with the package's default kernel; [Impl.Validator]
 // returns one pinned to a given kernel.
 //
-// A Validator is not safe for concurrent use. It never allocates, on the
-// error path included: the *Error it returns points into the Validator
-// itself, so it stays valid only until the next Reset.
+// A Validator is not safe for concurrent use. It allocates nothing while the
+// message is valid; on failure, Write and Finish allocate the *[Error] they
+// return, which belongs to the caller and outlives Reset. [Validator.Feed]
+// and [Validator.Complete] give the same answers without an error value, for
+// callers that must not allocate on any path.
 type Validator struct {
 	k *kernel
 	// off is the number of message bytes accepted so far.
@@ -90,7 +94,7 @@ type Validator struct {
 	// are all the state UTF-8 validation needs between chunks.
 	carry  uint32
 	failed bool
-	err    Error
+	err    Error // the failure, copied into each *Error handed out
 }
 
 // Write validates p as the next bytes of the message. It implements
@@ -101,11 +105,22 @@ type Validator struct {
 // n = the index of that byte in p and an *[Error] whose Offset is its index
 // in the message. A chunk that ends inside a sequence that can still complete
 // is not an error: the sequence continues in the next Write. Once Write has
-// failed, every later Write and Finish return the same error, with n = 0,
+// failed, every later Write and Finish return an equal error, with n = 0,
 // until Reset. Otherwise n = len(p) and err = nil.
 func (v *Validator) Write(p []byte) (n int, err error) {
+	if n, ok := v.Feed(p); !ok {
+		e := v.err
+		return n, &e
+	}
+	return len(p), nil
+}
+
+// Feed is [Validator.Write] without an error value: ok is false when p[n] is
+// the first byte that makes the message invalid (n is 0 once the Validator
+// has failed), and true, with n = len(p), otherwise. It never allocates.
+func (v *Validator) Feed(p []byte) (n int, ok bool) {
 	if v.failed {
-		return 0, &v.err
+		return 0, false
 	}
 	if n := len(p); n >= 8 && n <= 16 && !incomplete(v.carry) {
 		// Small chunks (tiny frames, short reads) are common and a kernel
@@ -115,7 +130,7 @@ func (v *Validator) Write(p []byte) (n int, err error) {
 		if (le.Uint64(p)|le.Uint64(p[n-8:]))&0x8080808080808080 == 0 {
 			v.off += int64(n)
 			v.carry = le.Uint32(p[n-4:])
-			return n, nil
+			return n, true
 		}
 	}
 	k := v.k
@@ -126,7 +141,7 @@ func (v *Validator) Write(p []byte) (n int, err error) {
 		if i := locate(p, v.carry, h); i >= 0 {
 			v.failed = true
 			v.err = Error{Offset: v.off + int64(i), Byte: p[i]}
-			return i, &v.err
+			return i, false
 		}
 	}
 	v.off += int64(len(p))
@@ -135,22 +150,32 @@ func (v *Validator) Write(p []byte) (n int, err error) {
 	} else {
 		v.carry = shiftCarry(v.carry, p)
 	}
-	return len(p), nil
+	return len(p), true
 }
 
 // Finish reports whether the message written so far is complete, valid
-// UTF-8: it returns the error Write returned, an *[Error] with Truncated set
-// when the message ends inside a sequence, or nil. It does not change the
-// Validator; call Reset to start the next message.
+// UTF-8: it returns an error equal to the one Write returned, an *[Error]
+// with Truncated set when the message ends inside a sequence, or nil. It
+// does not change the Validator; call Reset to start the next message.
 func (v *Validator) Finish() error {
+	if v.Complete() {
+		return nil
+	}
+	e := v.err
+	return &e
+}
+
+// Complete is [Validator.Finish] without an error value: it reports whether
+// the message written so far is complete, valid UTF-8. It never allocates.
+func (v *Validator) Complete() bool {
 	if v.failed {
-		return &v.err
+		return false
 	}
 	if incomplete(v.carry) {
 		v.err = Error{Offset: v.off, Truncated: true}
-		return &v.err
+		return false
 	}
-	return nil
+	return true
 }
 
 // Reset prepares the Validator for a new message, keeping its kernel.

@@ -70,7 +70,9 @@ func checkStream(t *testing.T, name string, p []byte, n int, err, ferr error, ho
 		}
 	default:
 		var e *utf8valid.Error
-		if !errors.As(err, &e) || e.Truncated || e.Offset != int64(off) || e.Byte != p[off] || ferr != err {
+		var fe *utf8valid.Error
+		if !errors.As(err, &e) || e.Truncated || e.Offset != int64(off) || e.Byte != p[off] ||
+			!errors.As(ferr, &fe) || *fe != *e {
 			t.Fatalf("%s, %s: % x: errors %v, %v; want offset %d", name, how, p, err, ferr, off)
 		}
 		_ = n
@@ -355,12 +357,20 @@ func TestStreamFailsInChunk(t *testing.T) {
 				t.Errorf("%s: % x then % x: Write = %d, %v; want failure at %d", k.Name, tc.first, tc.second, n, err, tc.n)
 			}
 			// The error is sticky until Reset.
-			if n, err2 := v.Write([]byte("a")); n != 0 || err2 != err {
+			var e2 *utf8valid.Error
+			if n, err2 := v.Write([]byte("a")); n != 0 || !errors.As(err2, &e2) || *e2 != *e {
 				t.Errorf("%s: Write after failure = %d, %v", k.Name, n, err2)
 			}
+			// The caller owns the error: Reset and a new failure leave it
+			// as it was.
+			held := *e
 			v.Reset()
 			if _, err := v.Write([]byte("fine")); err != nil || v.Finish() != nil {
 				t.Errorf("%s: after Reset: %v, %v", k.Name, err, v.Finish())
+			}
+			v.Write([]byte{0xFF})
+			if *e != held {
+				t.Errorf("%s: Reset and a new failure changed the error the caller holds: %+v, was %+v", k.Name, *e, held)
 			}
 		}
 	}
@@ -422,21 +432,32 @@ func TestGuardPages(t *testing.T) {
 	}
 }
 
-// TestAllocs checks that nothing allocates, the error paths included.
+// errSink keeps the errors TestAllocs counts from being optimized away.
+var errSink error
+
+// TestAllocs checks that valid text allocates nothing, that Feed and
+// Complete allocate nothing on the error paths either, and that Write and
+// Finish allocate exactly the error they return.
 func TestAllocs(t *testing.T) {
 	valid := bytes.Repeat([]byte("κόσμε 😀 ascii "), 100)
 	bad := append(append([]byte(nil), valid...), 0xC0)
 	for _, k := range utf8valid.Kernels() {
 		v := k.Validator()
-		for name, f := range map[string]func(){
-			"Valid":         func() { k.Valid(valid) },
-			"Write":         func() { v.Reset(); v.Write(valid) },
-			"Write invalid": func() { v.Reset(); v.Write(bad) },
-			"Finish":        func() { v.Reset(); v.Write(valid[:1]); v.Finish() },
-			"Finish open":   func() { v.Reset(); v.Write(valid[:2]); v.Write(valid[:1]); v.Finish() },
+		for name, tc := range map[string]struct {
+			f    func()
+			want float64
+		}{
+			"Valid":            {func() { k.Valid(valid) }, 0},
+			"Write":            {func() { v.Reset(); v.Write(valid) }, 0},
+			"Feed":             {func() { v.Reset(); v.Feed(valid) }, 0},
+			"Feed invalid":     {func() { v.Reset(); v.Feed(bad) }, 0},
+			"Complete open":    {func() { v.Reset(); v.Feed(valid[:2]); v.Feed(valid[:1]); v.Complete() }, 0},
+			"Write invalid":    {func() { v.Reset(); _, errSink = v.Write(bad) }, 1},
+			"Finish":           {func() { v.Reset(); v.Write(valid[:2]); errSink = v.Finish() }, 0},
+			"Finish truncated": {func() { v.Reset(); v.Write(valid[:2]); v.Write(valid[:1]); errSink = v.Finish() }, 1},
 		} {
-			if a := testing.AllocsPerRun(100, f); a != 0 {
-				t.Errorf("%s: %s allocates %v times", k.Name, name, a)
+			if a := testing.AllocsPerRun(100, tc.f); a != tc.want {
+				t.Errorf("%s: %s allocates %v times, want %v", k.Name, name, a, tc.want)
 			}
 		}
 	}
