@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -140,6 +141,10 @@ func TestNegotiateDeflate(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("%s: NegotiateDeflate(%q, %+v) = %+v, %v; want %+v, %v", tt.name, tt.offers, tt.policy, got, ok, tt.want, tt.ok)
 		}
+		got, ok = NegotiateDeflate(asBytes(tt.offers), tt.policy)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: NegotiateDeflate(%q as bytes) = %+v, %v; want %+v, %v", tt.name, tt.offers, got, ok, tt.want, tt.ok)
+		}
 	}
 }
 
@@ -220,6 +225,11 @@ func TestAcceptDeflateResponse(t *testing.T) {
 		if got != tt.want || ok != tt.ok || err != tt.err {
 			t.Errorf("%s: AcceptDeflateResponse(%q, %+v) = %+v, %v, %v; want %+v, %v, %v",
 				tt.name, tt.response, tt.offer, got, ok, err, tt.want, tt.ok, tt.err)
+		}
+		got, ok, err = AcceptDeflateResponse(asBytes(tt.response), tt.offer)
+		if got != tt.want || ok != tt.ok || err != tt.err {
+			t.Errorf("%s: AcceptDeflateResponse(%q as bytes) = %+v, %v, %v; want %+v, %v, %v",
+				tt.name, tt.response, got, ok, err, tt.want, tt.ok, tt.err)
 		}
 		if err != nil && CodeOf(err) != CloseProtocolError {
 			t.Errorf("%s: code %v, want 1002", tt.name, CodeOf(err))
@@ -328,6 +338,16 @@ func TestDeflateDirections(t *testing.T) {
 	check("zero server Incoming", ctx, bits, dir{true, 15})
 }
 
+// asBytes returns header values as the byte slices an event loop's parser
+// hands out.
+func asBytes(values []string) [][]byte {
+	out := make([][]byte, len(values))
+	for i, v := range values {
+		out[i] = []byte(v)
+	}
+	return out
+}
+
 func TestDeflateErrorsDistinct(t *testing.T) {
 	errs := []*Error{ErrExtensionSyntax, ErrExtensionNotOffered, ErrExtensionDuplicate, ErrExtensionParam,
 		ErrExtensionParamDuplicate, ErrExtensionParamValue, ErrExtensionParamNoValue, ErrDeflateServerContextTakeover,
@@ -338,8 +358,11 @@ func TestDeflateErrorsDistinct(t *testing.T) {
 			t.Errorf("%q: duplicate message, bad prefix or code %v", e.Error(), e.Code)
 		}
 		seen[e.Error()] = true
-		if !errors.Is(error(e), e) {
-			t.Errorf("%q is not itself", e)
+		// A caller that wraps the error keeps both its identity and its
+		// close code.
+		wrapped := fmt.Errorf("handshake with %s: %w", "peer", e)
+		if !errors.Is(wrapped, e) || CodeOf(wrapped) != CloseProtocolError {
+			t.Errorf("%q wrapped: errors.Is %v, code %v", e, errors.Is(wrapped, e), CodeOf(wrapped))
 		}
 	}
 }
@@ -363,10 +386,20 @@ func TestDeflateAllocs(t *testing.T) {
 		if allocs != 0 || !ok {
 			t.Errorf("NegotiateDeflate(%q): %v allocations, ok %v", h, allocs, ok)
 		}
+		// The same values as byte slices, as an event loop holds them.
+		hb := asBytes(h)
+		allocs = testing.AllocsPerRun(100, func() {
+			_, ok = NegotiateDeflate(hb, policy)
+		})
+		if allocs != 0 || !ok {
+			t.Errorf("NegotiateDeflate(%q as bytes): %v allocations, ok %v", h, allocs, ok)
+		}
 	}
+	responseBytes := [][]byte{[]byte(response[0])}
 	var err error
 	allocs := testing.AllocsPerRun(100, func() {
 		_, _, err = AcceptDeflateResponse(response, offer)
+		_, _, err = AcceptDeflateResponse(responseBytes, offer)
 		buf = offer.AppendOffer(buf[:0])
 		buf = policy.AppendResponse(buf[:0])
 	})

@@ -66,6 +66,9 @@ var (
 	// ErrMessageTooBig: a message whose fragments add up to more than
 	// [Config.MaxMessageSize].
 	ErrMessageTooBig = newError(CloseMessageTooBig, "message exceeds the size limit")
+	// ErrAfterClose: bytes after the peer's Close frame, which must be the
+	// last frame it sends (§5.5.1).
+	ErrAfterClose = newError(CloseProtocolError, "data after a Close frame")
 	// ErrInvalidUTF8: a text message, or a Close reason, that is not
 	// valid UTF-8 (§5.6, 8.1).
 	ErrInvalidUTF8 = newError(CloseInvalidPayload, "invalid UTF-8 in text message")

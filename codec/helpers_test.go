@@ -53,12 +53,13 @@ func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 type rec struct {
 	Kind    EventKind
 	Message Opcode
+	End     bool
 	Header  Header
 	Payload string
 }
 
 func (e rec) String() string {
-	return fmt.Sprintf("%v msg=%v %+v %q", e.Kind, e.Message, e.Header, e.Payload)
+	return fmt.Sprintf("%v msg=%v end=%v %+v %q", e.Kind, e.Message, e.End, e.Header, e.Payload)
 }
 
 // feedResult is everything a receiver made of a stream.
@@ -70,10 +71,13 @@ type feedResult struct {
 
 // feed gives the stream to r in the chunks whose sizes sizes() returns,
 // calling Next until EventMore after each chunk as a read loop would. Each
-// chunk is a fresh copy, so stream is left alone.
+// chunk is a fresh copy, so stream is left alone. It checks Event.End on
+// the way: set only on payload events, on exactly one per message, which is
+// the last event before EventMessageEnd, and empty payload events only there.
 func feed(t testing.TB, r *Receiver, stream []byte, sizes func(left int) int) feedResult {
 	t.Helper()
 	res := feedResult{errAt: -1}
+	ended := false // the last data event had End set
 	off := 0
 	for off < len(stream) || off == 0 {
 		k := sizes(len(stream) - off)
@@ -101,16 +105,34 @@ func feed(t testing.TB, r *Receiver, stream []byte, sizes func(left int) int) fe
 				}
 				break
 			}
-			if ev.Kind == EventPayload && len(ev.Payload) == 0 {
-				t.Fatalf("empty payload event")
+			switch {
+			case ev.End && ev.Kind != EventPayload:
+				t.Fatalf("End set on %v", ev.Kind)
+			case ev.Kind == EventPayload && len(ev.Payload) == 0 && !ev.End:
+				t.Fatalf("empty payload event without End")
+			case ev.Kind == EventPayload && ended:
+				t.Fatalf("payload after the payload that ended the message")
+			case ev.Kind == EventMessageEnd && !ended:
+				t.Fatalf("EventMessageEnd without a payload event with End")
+			case ev.Kind == EventHeader && ended:
+				t.Fatalf("header of a new frame before EventMessageEnd")
+			case ev.End != r.MessageEnds() && ev.Kind == EventPayload:
+				t.Fatalf("End %v but MessageEnds %v", ev.End, r.MessageEnds())
+			}
+			switch ev.Kind {
+			case EventPayload:
+				ended = ev.End
+			case EventMessageEnd:
+				ended = false
 			}
 			if ev.Kind == EventPayload && len(res.events) > 0 {
 				if last := &res.events[len(res.events)-1]; last.Kind == EventPayload {
 					last.Payload += string(ev.Payload)
+					last.End = ev.End
 					continue
 				}
 			}
-			res.events = append(res.events, rec{ev.Kind, ev.Message, r.Header(), string(ev.Payload)})
+			res.events = append(res.events, rec{ev.Kind, ev.Message, ev.End, r.Header(), string(ev.Payload)})
 		}
 		if off >= len(stream) {
 			break

@@ -19,7 +19,9 @@ const (
 	// follows as EventPayload events.
 	EventHeader
 	// EventPayload: the next bytes of the current data frame's payload,
-	// unmasked in place in the caller's buffer. Never empty.
+	// unmasked in place in the caller's buffer. Never empty, except for
+	// the one that ends a message whose last frame is empty: every data
+	// message has exactly one EventPayload with [Event.End] set.
 	EventPayload
 	// EventMessageEnd: the last frame of a data message has been
 	// received in full (and, for text, the message is valid UTF-8).
@@ -60,10 +62,19 @@ type Event struct {
 	// an EventHeader, EventPayload or EventMessageEnd belongs to, also for
 	// continuation frames; for EventControl, the control frame's opcode.
 	Message Opcode
+	// End is set on the EventPayload that delivers the last bytes of a
+	// data message, and on no other event. A message whose last frame is
+	// empty (an empty message, or one whose sender closed it with an
+	// empty FIN frame) ends with an EventPayload whose Payload is empty,
+	// so a consumer that transforms payloads as they stream in (a
+	// decompressor, a hash) handles the end of every message in the one
+	// place it already handles payload.
+	End bool
 	// Payload is the unmasked payload of an EventPayload (a slice of the
 	// buffer passed to Next) or of an EventControl (a slice of that buffer
 	// or, for a control frame that arrived split, of the Receiver's own
-	// buffer, valid until the next call). Nil for the other kinds.
+	// buffer, valid until the next call). Nil for the other kinds and for
+	// an empty EventPayload.
 	Payload []byte
 }
 
@@ -72,7 +83,9 @@ const (
 	stHeader  uint8 = iota // reading a frame header (hn bytes of it in hb)
 	stPayload              // remain bytes of a data frame's payload to come
 	stControl              // collecting a split control payload in ctrl
+	stLast                 // an empty last frame: its empty EventPayload is due
 	stEnd                  // the message just ended; EventMessageEnd is due
+	stClosed               // a Close frame was received; nothing may follow
 	stFailed               // a rule was broken; err says which
 )
 
@@ -170,13 +183,12 @@ func (r *Receiver) MessageRsv() uint8 { return r.msgRsv }
 // ([ErrReservedBits], 1002), and Compressed is false.
 func (r *Receiver) Compressed() bool { return r.msgRsv&Rsv1 != 0 }
 
-// MessageEnds reports whether the message's last payload byte has been
-// delivered: true from the EventPayload that ends a message's last frame
-// (or the EventHeader of an empty last frame) until EventMessageEnd has
-// been returned. A consumer that transforms payloads as they stream in
-// (a decompressor) can then treat that payload as the end of the message,
-// without waiting for EventMessageEnd.
-func (r *Receiver) MessageEnds() bool { return r.state == stEnd }
+// MessageEnds reports whether the data message being received has no
+// payload left to deliver: true from the EventHeader of an empty last frame
+// and from the EventPayload that ends a message until EventMessageEnd has
+// been returned. Within a loop over events, [Event.End] says the same thing
+// on the one event where it matters.
+func (r *Receiver) MessageEnds() bool { return r.state == stEnd || r.state == stLast }
 
 // Err returns the violation that stopped r, or nil.
 func (r *Receiver) Err() error { return r.err }
@@ -214,8 +226,16 @@ func (r *Receiver) Next(buf []byte) (ev Event, n int, err error) {
 		return r.splitHeader(buf)
 	case stControl:
 		return r.control(buf, 0)
+	case stLast:
+		r.state = stEnd
+		return Event{Kind: EventPayload, Message: r.msg, End: true}, 0, nil
 	case stEnd:
 		return r.end()
+	case stClosed:
+		if len(buf) == 0 {
+			return Event{}, 0, nil
+		}
+		return r.fail(ErrAfterClose)
 	}
 	return Event{}, 0, r.err
 }
@@ -421,7 +441,7 @@ func (r *Receiver) begin(rest []byte, n int) (Event, int, error) {
 	case h.Length > 0:
 		r.state = stPayload
 	case h.Fin:
-		r.state = stEnd
+		r.state = stLast
 	default:
 		r.state = stHeader
 	}
@@ -454,13 +474,15 @@ func (r *Receiver) payload(buf []byte) (Event, int, error) {
 		r.pos = uint8(wsframe.Mask(r.h.Key, int(r.pos), p))
 	}
 	r.remain -= uint64(k)
+	end := false
 	if r.remain == 0 {
 		r.state = stHeader
 		if r.h.Fin {
 			r.state = stEnd
+			end = true
 		}
 	}
-	return Event{Kind: EventPayload, Message: r.msg, Payload: p}, k, nil
+	return Event{Kind: EventPayload, Message: r.msg, End: end, Payload: p}, k, nil
 }
 
 // unmaskText unmasks p (if the frame is masked) and validates it as the next
@@ -506,12 +528,14 @@ func (r *Receiver) control(buf []byte, n int) (Event, int, error) {
 	if r.h.Masked {
 		wsframe.Mask(r.h.Key, 0, p)
 	}
+	r.state = stHeader
 	if r.h.Opcode == OpClose {
 		if _, _, err := ParseClose(p); err != nil {
 			return r.fail(err)
 		}
+		// §5.5.1: the Close frame is the last one the peer sends.
+		r.state = stClosed
 	}
-	r.state = stHeader
 	return Event{Kind: EventControl, Message: r.h.Opcode, Payload: p}, n, nil
 }
 

@@ -121,7 +121,9 @@ func TestChunking(t *testing.T) {
 }
 
 // TestChunkingCorrupt damages valid streams and checks that every chunking
-// still gives the same events and the same first error.
+// gives the same events and the same first error, and that the error and
+// the byte it comes with are the ones refFirstError finds by reading the
+// stream the plain way.
 func TestChunkingCorrupt(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	errs := map[error]int{}
@@ -135,19 +137,254 @@ func TestChunkingCorrupt(t *testing.T) {
 				stream[rng.Intn(len(stream))] ^= byte(1 << rng.Intn(8))
 			}
 			cfg := Config{Role: role, MaxMessageSize: int64(rng.Intn(3000)), RsvMessage: uint8(rng.Intn(8))}
+			wantErr, wantAt := refFirstError(cfg, stream)
 			var r Receiver
 			r.Reset(cfg)
 			all := feed(t, &r, stream, whole)
 			errs[all.err]++
+			if all.err != wantErr {
+				t.Fatalf("%v, %+v: error %v, the reference reading finds %v at byte %d", role, cfg, all.err, wantErr, wantAt)
+			}
 			if len(stream) < 20000 {
 				r.Reset(cfg)
-				sameResult(t, "byte by byte", all, feed(t, &r, stream, oneByte))
+				bytewise := feed(t, &r, stream, oneByte)
+				sameResult(t, "byte by byte", all, bytewise)
+				if wantErr != nil && bytewise.errAt != wantAt {
+					t.Fatalf("%v: byte by byte: %v at byte %d, the reference reading at %d", role, wantErr, bytewise.errAt, wantAt)
+				}
 			}
 			r.Reset(cfg)
 			sameResult(t, "random chunks", all, feed(t, &r, stream, randomChunks(rng)))
 		}
 	}
+	// The damage must reach the rules, not only payload bytes: most kinds
+	// of error have to turn up.
+	if len(errs) < 10 {
+		t.Errorf("only %d outcomes: %v", len(errs), errs)
+	}
 	t.Logf("outcomes: %v", errs)
+}
+
+// refFirstError reads stream the plain way, one whole frame after another
+// with the rules written out again in the order the Receiver documents, and
+// returns the first violation and the index of the byte that reveals it, or
+// nil when the stream (perhaps cut short) breaks no rule. It shares no code
+// with the Receiver but the error values, and checks UTF-8 with a table of
+// its own (RFC 3629 §4).
+func refFirstError(cfg Config, s []byte) (error, int) {
+	limit := cfg.MaxMessageSize
+	switch {
+	case limit == 0:
+		limit = DefaultMaxMessageSize
+	case limit < 0:
+		limit = 0
+	}
+	var (
+		open   Opcode // the data message in progress
+		check  bool   // it is text to validate
+		msgLen int64
+		u      refUTF8
+	)
+	for i := 0; i < len(s); {
+		b0 := s[i]
+		op := Opcode(b0 & 0xF)
+		rsv := b0 >> 4 & 7
+		fin := b0&0x80 != 0
+		allowed := cfg.RsvAny &^ Rsv1
+		if op == OpText || op == OpBinary {
+			allowed = cfg.RsvMessage | cfg.RsvAny
+		}
+		switch {
+		case op.IsReserved():
+			return ErrReservedOpcode, i
+		case rsv&^allowed != 0:
+			return ErrReservedBits, i
+		case op.IsControl() && !fin:
+			return ErrControlFragmented, i
+		case op == OpContinuation && open == 0:
+			return ErrUnexpectedContinuation, i
+		case (op == OpText || op == OpBinary) && open != 0:
+			return ErrExpectedContinuation, i
+		}
+		if i+1 >= len(s) {
+			return nil, 0
+		}
+		b1 := s[i+1]
+		masked := b1&0x80 != 0
+		l7 := int(b1 & 0x7F)
+		switch {
+		case masked != (cfg.Role == RoleServer) && masked:
+			return ErrMaskForbidden, i + 1
+		case masked != (cfg.Role == RoleServer):
+			return ErrMaskRequired, i + 1
+		case op.IsControl() && l7 > 125:
+			return ErrControlTooLong, i + 1
+		}
+		var length uint64
+		lenEnd := i + 1 // index of the last length byte
+		switch l7 {
+		case 126:
+			lenEnd = i + 3
+		case 127:
+			if i+2 < len(s) && s[i+2]&0x80 != 0 {
+				return ErrLengthTopBit, i + 2
+			}
+			lenEnd = i + 9
+		default:
+			length = uint64(l7)
+		}
+		if lenEnd >= len(s) {
+			return nil, 0
+		}
+		for _, b := range s[i+2 : lenEnd+1] {
+			length = length<<8 | uint64(b)
+		}
+		if (l7 == 126 && length < 126) || (l7 == 127 && length <= 0xFFFF) {
+			if !cfg.AllowNonMinimalLength {
+				return ErrNonMinimalLength, lenEnd
+			}
+		}
+		if !op.IsControl() {
+			if cfg.MaxFrameSize > 0 && length > uint64(cfg.MaxFrameSize) {
+				return ErrFrameTooBig, lenEnd
+			}
+			sofar := int64(0)
+			if op == OpContinuation {
+				sofar = msgLen
+			}
+			if limit > 0 && length > uint64(limit-sofar) {
+				return ErrMessageTooBig, lenEnd
+			}
+		}
+		start := lenEnd + 1
+		var key [4]byte
+		if masked {
+			if start+4 > len(s) {
+				return nil, 0
+			}
+			copy(key[:], s[start:start+4])
+			start += 4
+		}
+		avail := len(s) - start
+		if uint64(avail) > length {
+			avail = int(length)
+		}
+		payload := make([]byte, avail)
+		for k := range payload {
+			payload[k] = s[start+k] ^ key[k%4]
+		}
+		last := start + int(length) - 1 // index of the frame's last byte
+		if length == 0 {
+			last = start - 1
+		}
+		if op.IsControl() {
+			if uint64(avail) < length {
+				return nil, 0
+			}
+			if op == OpClose {
+				if err := refClose(payload); err != nil {
+					return err, last
+				}
+				if last+1 < len(s) {
+					return ErrAfterClose, last + 1
+				}
+				return nil, 0
+			}
+			i = last + 1
+			continue
+		}
+		if op != OpContinuation {
+			open, msgLen = op, 0
+			check = op == OpText && rsv == 0 && !cfg.SkipUTF8
+			u = refUTF8{}
+		}
+		msgLen += int64(length)
+		if check {
+			for k, b := range payload {
+				if !u.next(b) {
+					return ErrInvalidUTF8, start + k
+				}
+			}
+		}
+		if uint64(avail) < length {
+			return nil, 0
+		}
+		if fin {
+			if check && u.need > 0 {
+				return ErrInvalidUTF8, last
+			}
+			open = 0
+		}
+		i = last + 1
+	}
+	return nil, 0
+}
+
+// refClose applies §5.5.1 and §7.4 to a Close payload.
+func refClose(p []byte) error {
+	switch {
+	case len(p) == 0:
+		return nil
+	case len(p) == 1:
+		return ErrCloseLength
+	}
+	code := int(p[0])<<8 | int(p[1])
+	switch {
+	case code < 1000, code >= 5000,
+		code == 1004, code == 1005, code == 1006,
+		code >= 1016 && code < 3000:
+		return ErrCloseCode
+	}
+	var u refUTF8
+	for _, b := range p[2:] {
+		if !u.next(b) {
+			return ErrCloseReasonUTF8
+		}
+	}
+	if u.need > 0 {
+		return ErrCloseReasonUTF8
+	}
+	return nil
+}
+
+// refUTF8 is UTF-8 validation by RFC 3629's table of well-formed byte
+// sequences, one byte at a time.
+type refUTF8 struct {
+	need   int  // continuation bytes still due
+	lo, hi byte // the range the next continuation byte must lie in
+}
+
+// next reports whether b can follow the bytes seen so far.
+func (u *refUTF8) next(b byte) bool {
+	if u.need > 0 {
+		if b < u.lo || b > u.hi {
+			return false
+		}
+		u.need--
+		u.lo, u.hi = 0x80, 0xBF
+		return true
+	}
+	u.lo, u.hi = 0x80, 0xBF
+	switch {
+	case b < 0x80:
+	case b >= 0xC2 && b <= 0xDF:
+		u.need = 1
+	case b == 0xE0:
+		u.need, u.lo = 2, 0xA0
+	case b >= 0xE1 && b <= 0xEC, b == 0xEE, b == 0xEF:
+		u.need = 2
+	case b == 0xED:
+		u.need, u.hi = 2, 0x9F
+	case b == 0xF0:
+		u.need, u.lo = 3, 0x90
+	case b >= 0xF1 && b <= 0xF3:
+		u.need = 3
+	case b == 0xF4:
+		u.need, u.hi = 3, 0x8F
+	default:
+		return false
+	}
+	return true
 }
 
 // TestSplitControl checks that a control frame cut anywhere is delivered
