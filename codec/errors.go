@@ -74,26 +74,6 @@ var (
 	ErrInvalidUTF8 = newError(CloseInvalidPayload, "invalid UTF-8 in text message")
 )
 
-// Errors in the payload of a compressed message (permessage-deflate, RFC
-// 7692), returned by package pmdeflate. They are codec errors so that
-// [CodeOf] knows their close codes like every other violation's.
-var (
-	// ErrDeflateCorrupt: compressed data that is not a valid DEFLATE
-	// stream (RFC 1951). RFC 7692
-	// names no code; 1007 is what peers use for data inconsistent with the
-	// message (Node's ws among them).
-	ErrDeflateCorrupt = newError(CloseInvalidPayload, "permessage-deflate: corrupt compressed data")
-	// ErrDeflateTooBig: a compressed message whose inflated size exceeds
-	// the decompressor's limit; inflating stopped at the limit, whatever
-	// the compressed size (a decompression bomb).
-	ErrDeflateTooBig = newError(CloseMessageTooBig, "permessage-deflate: inflated message exceeds the size limit")
-	// ErrDeflateStalled: 64 KiB of compressed data in a row that inflates
-	// to nothing (only empty DEFLATE blocks). Valid DEFLATE, but no encoder
-	// writes it; the decompressor refuses it rather than hold input
-	// without bound.
-	ErrDeflateStalled = newError(CloseMessageTooBig, "permessage-deflate: 64 KiB of compressed data without output")
-)
-
 // Close payload errors (RFC 6455 §5.5.1, 7.4).
 var (
 	// ErrCloseLength: a Close payload of exactly one byte, which cannot

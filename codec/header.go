@@ -83,16 +83,18 @@ type Header struct {
 	Masked bool
 	// Key is the masking key; it is meaningful only when Masked is set.
 	Key [4]byte
-	// Length is the payload length. It is below 2^63 in any valid frame
-	// and, from ParseHeader, also fits an int.
-	Length uint64
+	// Length is the payload length: never negative in a valid frame
+	// (§5.2 forbids the top bit of the 64-bit form) and, from ParseHeader,
+	// also within an int. Lengths and size limits are int64 throughout the
+	// library; sizes of buffers in memory are int.
+	Length int64
 }
 
 // Len returns the length of h's minimal encoding: 2 to 14 bytes.
 func (h Header) Len() int {
 	n := 2
 	switch {
-	case h.Length > 0xFFFF:
+	case uint64(h.Length) > 0xFFFF:
 		n = 10
 	case h.Length >= 126:
 		n = 4
@@ -178,7 +180,7 @@ func (h *Header) Parse(b []byte) (n int, err error) {
 	h.Rsv = b0 >> 4 & 7
 	h.Opcode = Opcode(b0 & 0xF)
 	h.Masked = b1&0x80 != 0
-	h.Length = length
+	h.Length = int64(length)
 	if b1&0x80 != 0 {
 		h.Key = [4]byte(b[n-4 : n])
 	} else {
@@ -200,8 +202,9 @@ func checkLength64(l uint64) error {
 
 // PutHeader writes h into b in its minimal encoding and returns the number of
 // bytes written, [Header.Len]. Opcode and Rsv are truncated to 4 and 3 bits
-// and Key is written only when Masked is set. A Length of 2^63 or more is not
-// valid on the wire; it is written as given and any receiver refuses it.
+// and Key is written only when Masked is set. A negative Length is not
+// valid on the wire; it is written as its 64-bit two's complement, which
+// any receiver refuses (the top bit is set).
 func PutHeader(b *[MaxHeaderLen]byte, h Header) int {
 	b0 := byte(h.Opcode&0xF) | (h.Rsv&7)<<4
 	if h.Fin {
@@ -214,15 +217,15 @@ func PutHeader(b *[MaxHeaderLen]byte, h Header) int {
 	b[0] = b0
 	n := 2
 	switch {
-	case h.Length < 126:
+	case uint64(h.Length) < 126:
 		b[1] = m | byte(h.Length)
-	case h.Length <= 0xFFFF:
+	case uint64(h.Length) <= 0xFFFF:
 		b[1] = m | 126
 		binary.BigEndian.PutUint16(b[2:4], uint16(h.Length))
 		n = 4
 	default:
 		b[1] = m | 127
-		binary.BigEndian.PutUint64(b[2:10], h.Length)
+		binary.BigEndian.PutUint64(b[2:10], uint64(h.Length))
 		n = 10
 	}
 	if h.Masked {
@@ -230,6 +233,24 @@ func PutHeader(b *[MaxHeaderLen]byte, h Header) int {
 		n += 4
 	}
 	return n
+}
+
+// Put writes h into b in its minimal encoding, as [PutHeader] does, and
+// returns the number of bytes written, [Header.Len]. b needs room for
+// exactly that many bytes, so a header fits the headroom a caller reserved
+// before a payload: h.Len() bytes, not [MaxHeaderLen]. A shorter b is
+// [ErrBufferTooSmall], with nothing written.
+func (h Header) Put(b []byte) (int, error) {
+	if len(b) >= MaxHeaderLen {
+		return PutHeader((*[MaxHeaderLen]byte)(b), h), nil
+	}
+	n := h.Len()
+	if len(b) < n {
+		return 0, ErrBufferTooSmall
+	}
+	var tmp [MaxHeaderLen]byte
+	PutHeader(&tmp, h)
+	return copy(b, tmp[:n]), nil
 }
 
 // AppendHeader appends h to dst in its minimal encoding, as [PutHeader]

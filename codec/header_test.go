@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var testLengths = []uint64{0, 1, 125, 126, 127, 65535, 65536, 1 << 32, 1<<63 - 1}
+var testLengths = []int64{0, 1, 125, 126, 127, 65535, 65536, 1 << 32, 1<<63 - 1}
 
 // TestHeaderRoundTrip writes and parses every combination of header fields
 // at the lengths where the encoding changes.
@@ -31,7 +31,7 @@ func TestHeaderRoundTrip(t *testing.T) {
 							t.Fatalf("%+v: PutHeader % x, AppendHeader % x", h, fixed[:k], b)
 						}
 						got, k, err := ParseHeader(b)
-						if length > uint64(maxInt) { // 32-bit targets
+						if length > int64(maxInt) { // 32-bit targets
 							if err != ErrLengthOverflow {
 								t.Fatalf("%+v: err %v, want ErrLengthOverflow", h, err)
 							}

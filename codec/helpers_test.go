@@ -19,7 +19,7 @@ func peerMasks(role Role) bool { return role == RoleServer }
 
 // frame builds one frame as the peer of a receiver with role would send it.
 func frame(role Role, fin bool, rsv uint8, op Opcode, payload []byte) []byte {
-	h := Header{Fin: fin, Rsv: rsv, Opcode: op, Length: uint64(len(payload)), Masked: peerMasks(role), Key: testKey}
+	h := Header{Fin: fin, Rsv: rsv, Opcode: op, Length: int64(len(payload)), Masked: peerMasks(role), Key: testKey}
 	b := AppendHeader(nil, h)
 	n := len(b)
 	b = append(b, payload...)

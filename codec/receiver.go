@@ -156,9 +156,9 @@ func (r *Receiver) Config() Config { return r.cfg }
 
 // Remaining returns how many payload bytes of the current data frame have
 // not been delivered yet; zero between frames.
-func (r *Receiver) Remaining() uint64 {
+func (r *Receiver) Remaining() int64 {
 	if r.state == stPayload {
-		return r.remain
+		return int64(r.remain)
 	}
 	return 0
 }
@@ -354,7 +354,7 @@ func (r *Receiver) header(buf []byte, hl int) (Event, int, error) {
 	r.h.Rsv = b0 >> 4 & 7
 	r.h.Opcode = Opcode(b0 & 0xF)
 	r.h.Masked = b1&0x80 != 0
-	r.h.Length = length
+	r.h.Length = int64(length)
 	r.h.Key = [4]byte{}
 	if b1&0x80 != 0 {
 		r.h.Key = [4]byte(buf[hl-4 : hl])
@@ -435,8 +435,8 @@ func (r *Receiver) begin(rest []byte, n int) (Event, int, error) {
 			r.v.Reset()
 		}
 	}
-	r.msgLen += h.Length
-	r.remain = h.Length
+	r.msgLen += uint64(h.Length)
+	r.remain = uint64(h.Length)
 	switch {
 	case h.Length > 0:
 		r.state = stPayload

@@ -86,7 +86,7 @@ func ruleCases(role Role) []ruleCase {
 		// header: the limit applies before any payload arrives.
 		{name: "zero config, 16 MiB announced", stream: rawFrame([]byte{0x82, m | 127, 0, 0, 0, 0, 0x01, 0, 0, 0}, nil)},
 		{name: "zero config, 16 MiB + 1 announced", stream: rawFrame([]byte{0x82, m | 127, 0, 0, 0, 0, 0x01, 0, 0, 1}, nil), err: ErrMessageTooBig, at: 9},
-		{name: "NoLimit, 1 TiB announced", cfg: Config{MaxMessageSize: NoLimit}, stream: rawFrame([]byte{0x82, m | 127, 0, 0, 0x01, 0, 0, 0, 0, 0}, nil)},
+		{name: "NoLimit, 1 GiB announced", cfg: Config{MaxMessageSize: NoLimit}, stream: rawFrame([]byte{0x82, m | 127, 0, 0, 0, 0, 0x40, 0, 0, 0}, nil)},
 
 		// UTF-8 (§5.6, 8.1): fail fast, across fragments.
 		{name: "invalid utf8", stream: f(true, 0, OpText, "ab\xffcd"), err: ErrInvalidUTF8, at: hl(f(true, 0, OpText, "ab\xffcd")) + 2},

@@ -51,8 +51,11 @@ func (s *Sender) Role() Role { return s.role }
 // randReader returns the default source of masking keys and handshake keys.
 func randReader() io.Reader { return rand.Reader }
 
-// key returns a fresh masking key.
-func (s *Sender) key() ([4]byte, error) {
+// NewKey returns a fresh masking key from s's random source, as the frames
+// s writes get. A proxy or a streaming writer that frames a payload it does
+// not hold yet takes the key with [Sender.FrameHeader] instead, which also
+// completes the header.
+func (s *Sender) NewKey() ([4]byte, error) {
 	if s.avail < 4 {
 		src := s.rand
 		if src == nil {
@@ -69,36 +72,52 @@ func (s *Sender) key() ([4]byte, error) {
 }
 
 // FrameLen returns the size of a frame with n bytes of payload as s writes
-// it: header plus payload.
-func (s *Sender) FrameLen(n int) int {
-	return Header{Length: uint64(n), Masked: s.role == RoleClient}.Len() + n
+// it: header plus payload. It fails with [ErrLengthOverflow] when that size
+// does not fit an int (only possible on 32-bit targets), where no buffer
+// could hold the frame.
+func (s *Sender) FrameLen(n int) (int, error) {
+	hl := Header{Length: int64(n), Masked: s.role == RoleClient}.Len()
+	if n < 0 || n > maxInt-hl {
+		return 0, ErrLengthOverflow
+	}
+	return hl + n, nil
 }
 
 // MessageLen returns the size of a message of n payload bytes split into
 // frames of at most frameSize bytes, as [Sender.AppendMessage] writes it.
-func (s *Sender) MessageLen(n, frameSize int) int {
+// frameSize below 1 is [ErrBadFrameSize]; a size that does not fit an int is
+// [ErrLengthOverflow].
+func (s *Sender) MessageLen(n, frameSize int) (int, error) {
 	if frameSize < 1 {
-		return 0
+		return 0, ErrBadFrameSize
 	}
 	if n <= frameSize {
 		return s.FrameLen(n)
 	}
-	full := n / frameSize
-	size := full * s.FrameLen(frameSize)
-	if rest := n % frameSize; rest > 0 {
-		size += s.FrameLen(rest)
+	masked := s.role == RoleClient
+	full, rest := n/frameSize, n%frameSize
+	// The headers' total, in uint64: full is below maxInt and a header
+	// below 15 bytes, so it cannot wrap even where int is 32 bits.
+	headers := uint64(full) * uint64(Header{Length: int64(frameSize), Masked: masked}.Len())
+	if rest > 0 {
+		headers += uint64(Header{Length: int64(rest), Masked: masked}.Len())
 	}
-	return size
+	if headers > uint64(maxInt-n) {
+		return 0, ErrLengthOverflow
+	}
+	return n + int(headers), nil
 }
 
 // checkFrame applies the rules every frame must obey to h and a payload of n
 // bytes.
-func checkFrame(h Header, n int) error {
+func checkFrame(h Header, n int64) error {
 	switch {
 	case h.Opcode.IsReserved():
 		return ErrReservedOpcode
 	case h.Rsv > 7:
 		return ErrReservedBits
+	case n < 0:
+		return ErrLengthTopBit
 	case h.Opcode.IsControl() && n > MaxControlPayload:
 		return ErrControlTooLong
 	case h.Opcode.IsControl() && !h.Fin:
@@ -109,12 +128,12 @@ func checkFrame(h Header, n int) error {
 
 // header completes h for a payload of n bytes: length, and a fresh masking
 // key for a client.
-func (s *Sender) header(h Header, n int) (Header, error) {
-	h.Length = uint64(n)
+func (s *Sender) header(h Header, n int64) (Header, error) {
+	h.Length = n
 	h.Masked = s.role == RoleClient
 	h.Key = [4]byte{}
 	if h.Masked {
-		k, err := s.key()
+		k, err := s.NewKey()
 		if err != nil {
 			return h, err
 		}
@@ -123,27 +142,45 @@ func (s *Sender) header(h Header, n int) (Header, error) {
 	return h, nil
 }
 
+// FrameHeader returns h (its Fin, Rsv and Opcode) completed for a payload of
+// n bytes that the caller writes itself: Length n and, for a client, Masked
+// with a fresh key. It is for payloads that are not in memory yet, as a
+// proxy relays them: write the header with [PutHeader] or [Header.Put], then
+// mask each chunk as it passes with wsframe.Mask(h.Key, pos, chunk), carrying
+// pos from chunk to chunk. It checks what [Sender.PutFrame] checks of h.
+func (s *Sender) FrameHeader(h Header, n int64) (Header, error) {
+	if err := checkFrame(h, n); err != nil {
+		return Header{}, err
+	}
+	return s.header(h, n)
+}
+
 // PutFrame writes one frame into dst: h's Fin, Rsv and Opcode, with payload,
 // which a client's Sender masks with a fresh key while copying it (h's
 // Masked, Key and Length are ignored). It returns the number of bytes
 // written, [Sender.FrameLen] of len(payload).
 //
-// Errors leave dst untouched: [ErrBufferTooSmall], [ErrReservedOpcode],
+// Errors leave dst untouched: [ErrBufferTooSmall], [ErrLengthOverflow]
+// (see [Sender.FrameLen]), [ErrReservedOpcode],
 // [ErrReservedBits] (Rsv over 7), [ErrControlTooLong] and
 // [ErrControlFragmented] for a control frame that breaks §5.5,
 // [ErrBufferOverlap] when payload lies in the part of dst the frame would
 // take, or the random source's error.
 func (s *Sender) PutFrame(dst []byte, h Header, payload []byte) (int, error) {
-	if err := checkFrame(h, len(payload)); err != nil {
+	if err := checkFrame(h, int64(len(payload))); err != nil {
 		return 0, err
 	}
-	if len(dst) < s.FrameLen(len(payload)) {
+	size, err := s.FrameLen(len(payload))
+	if err != nil {
+		return 0, err
+	}
+	if len(dst) < size {
 		return 0, ErrBufferTooSmall
 	}
 	if overlap(dst, payload) {
 		return 0, ErrBufferOverlap
 	}
-	h, err := s.header(h, len(payload))
+	h, err = s.header(h, int64(len(payload)))
 	if err != nil {
 		return 0, err
 	}
@@ -162,9 +199,15 @@ func (s *Sender) PutFrame(dst []byte, h Header, payload []byte) (int, error) {
 // returns the extended slice; on error, dst unchanged. It allocates only when
 // dst lacks the capacity.
 func (s *Sender) AppendFrame(dst []byte, h Header, payload []byte) ([]byte, error) {
-	size := s.FrameLen(len(payload))
-	if err := checkFrame(h, len(payload)); err != nil {
+	if err := checkFrame(h, int64(len(payload))); err != nil {
 		return dst, err
+	}
+	size, err := s.FrameLen(len(payload))
+	if err != nil {
+		return dst, err
+	}
+	if size > maxInt-len(dst) {
+		return dst, ErrLengthOverflow
 	}
 	out := grow(dst, size)
 	n, err := s.PutFrame(out[len(dst):], h, payload)
@@ -188,7 +231,11 @@ func grow(dst []byte, n int) []byte {
 	if cap(dst)-len(dst) >= n {
 		return dst[:len(dst)+n]
 	}
-	out := make([]byte, len(dst)+n, 2*len(dst)+n)
+	c := len(dst) + n // the caller checked that this fits an int
+	if len(dst) <= maxInt-c {
+		c += len(dst) // room to append as much again
+	}
+	out := make([]byte, len(dst)+n, c)
 	copy(out, dst)
 	return out
 }
@@ -210,7 +257,14 @@ func (s *Sender) AppendMessage(dst []byte, h Header, payload []byte, frameSize i
 	if h.Rsv > 7 {
 		return dst, ErrReservedBits
 	}
-	out := grow(dst, s.MessageLen(len(payload), frameSize))
+	size, err := s.MessageLen(len(payload), frameSize)
+	if err != nil {
+		return dst, err
+	}
+	if size > maxInt-len(dst) {
+		return dst, ErrLengthOverflow
+	}
+	out := grow(dst, size)
 	n := len(dst)
 	fh := Header{Rsv: h.Rsv, Opcode: h.Opcode}
 	for {
@@ -255,7 +309,7 @@ func (s *Sender) AppendClose(dst []byte, code CloseCode, reason string) ([]byte,
 	if code != CloseNoStatus {
 		n = 2 + len(reason)
 	}
-	h, err := s.header(Header{Fin: true, Opcode: OpClose}, n)
+	h, err := s.header(Header{Fin: true, Opcode: OpClose}, int64(n))
 	if err != nil {
 		return dst, err
 	}
@@ -284,10 +338,10 @@ func (s *Sender) AppendClose(dst []byte, code CloseCode, reason string) ([]byte,
 // contents; a server's leaves it alone. hdr and payload must stay untouched
 // until the write is done. It allocates only when bufs lacks capacity.
 func (s *Sender) Buffers(bufs net.Buffers, hdr *[MaxHeaderLen]byte, h Header, payload []byte) (net.Buffers, error) {
-	if err := checkFrame(h, len(payload)); err != nil {
+	if err := checkFrame(h, int64(len(payload))); err != nil {
 		return bufs, err
 	}
-	h, err := s.header(h, len(payload))
+	h, err := s.header(h, int64(len(payload)))
 	if err != nil {
 		return bufs, err
 	}

@@ -7,6 +7,9 @@ import (
 	"math/rand"
 	"net"
 	"testing"
+	"unsafe"
+
+	"github.com/wsframe/wsframe"
 )
 
 // countingReader is a deterministic key source that counts its reads.
@@ -93,8 +96,8 @@ func TestSenderRoundTrip(t *testing.T) {
 		// Fragmentation: 3000 bytes in frames of 1000 are three frames;
 		// the sizes the Sender predicts are the sizes it writes.
 		msg, err := s.AppendMessage(nil, Header{Opcode: OpText, Rsv: Rsv1}, text, 1000)
-		if err != nil || len(msg) != s.MessageLen(3000, 1000) {
-			t.Fatalf("MessageLen %d, wrote %d (%v)", s.MessageLen(3000, 1000), len(msg), err)
+		if size, lerr := s.MessageLen(3000, 1000); err != nil || lerr != nil || len(msg) != size {
+			t.Fatalf("MessageLen %d (%v), wrote %d (%v)", size, lerr, len(msg), err)
 		}
 		frames := 0
 		for b := msg; len(b) > 0; frames++ {
@@ -233,6 +236,112 @@ func TestSenderAllocs(t *testing.T) {
 			s.AppendPing(dst[:0], long) // the error path
 		}); a != 0 {
 			t.Errorf("%v: %v allocations", role, a)
+		}
+	}
+}
+
+// TestSenderSizeOverflow checks that sizes past an int are errors, not
+// wrapped arithmetic: on 32-bit targets a payload near math.MaxInt would
+// otherwise pass the buffer check and be written truncated under a header
+// that claims its full length. The payload is a fake slice over one byte;
+// the calls must refuse it before reading any of it.
+func TestSenderSizeOverflow(t *testing.T) {
+	var one [1]byte
+	for _, role := range roles {
+		s := NewSender(role, &countingReader{rng: rand.New(rand.NewSource(1))})
+		for _, n := range []int{maxInt, maxInt - 1, maxInt - 9} { // 10 header bytes at the least
+			if size, err := s.FrameLen(n); err != ErrLengthOverflow {
+				t.Errorf("%v: FrameLen(maxInt-%d) = %d, %v", role, maxInt-n, size, err)
+			}
+			if size, err := s.MessageLen(n, 1<<20); err != ErrLengthOverflow {
+				t.Errorf("%v: MessageLen(maxInt-%d, 1 MiB) = %d, %v", role, maxInt-n, size, err)
+			}
+			huge := unsafe.Slice(&one[0], n)
+			dst := make([]byte, 64)
+			if w, err := s.PutFrame(dst, Header{Fin: true, Opcode: OpBinary}, huge); err != ErrLengthOverflow || w != 0 {
+				t.Errorf("%v: PutFrame of maxInt-%d bytes: %d, %v", role, maxInt-n, w, err)
+			}
+			if out, err := s.AppendFrame(dst[:3], Header{Fin: true, Opcode: OpBinary}, huge); err != ErrLengthOverflow || len(out) != 3 {
+				t.Errorf("%v: AppendFrame of maxInt-%d bytes: %d, %v", role, maxInt-n, len(out), err)
+			}
+			if out, err := s.AppendMessage(dst[:3], Header{Opcode: OpBinary}, huge, 1<<20); err != ErrLengthOverflow || len(out) != 3 {
+				t.Errorf("%v: AppendMessage of maxInt-%d bytes: %d, %v", role, maxInt-n, len(out), err)
+			}
+			if !bytes.Equal(dst, make([]byte, 64)) {
+				t.Errorf("%v: a refused frame wrote into dst", role)
+			}
+		}
+		// The largest size that fits is still computed exactly.
+		hl := Header{Length: 1 << 20, Masked: role == RoleClient}.Len()
+		if size, err := s.FrameLen(maxInt - hl); err != nil || size != maxInt {
+			t.Errorf("%v: FrameLen(maxInt-%d) = %d, %v; want maxInt", role, hl, size, err)
+		}
+		if size, err := s.MessageLen(3000, 1000); err != nil || size != 3000+3*(Header{Length: 1000, Masked: role == RoleClient}).Len() {
+			t.Errorf("%v: MessageLen(3000, 1000) = %d, %v", role, size, err)
+		}
+		if _, err := s.MessageLen(10, 0); err != ErrBadFrameSize {
+			t.Errorf("%v: MessageLen(10, 0): %v", role, err)
+		}
+	}
+}
+
+// TestSenderFrameHeader frames a payload the way a proxy does, header first
+// and the payload masked chunk by chunk as it passes, and checks that the
+// bytes are those PutFrame writes with the same key source.
+func TestSenderFrameHeader(t *testing.T) {
+	payload := mixedText(3000)
+	for _, role := range roles {
+		a := NewSender(role, &countingReader{rng: rand.New(rand.NewSource(7))})
+		b := NewSender(role, &countingReader{rng: rand.New(rand.NewSource(7))})
+		want, err := a.AppendFrame(nil, Header{Fin: true, Opcode: OpText}, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := b.FrameHeader(Header{Fin: true, Opcode: OpText}, int64(len(payload)))
+		if err != nil || h.Length != int64(len(payload)) || h.Masked != (role == RoleClient) {
+			t.Fatalf("%v: FrameHeader = %+v, %v", role, h, err)
+		}
+		got := AppendHeader(nil, h)
+		pos := 0
+		for rest := payload; len(rest) > 0; {
+			chunk := append([]byte(nil), rest[:min(len(rest), 7+len(rest)%13)]...)
+			rest = rest[len(chunk):]
+			pos = wsframe.Mask(h.Key, pos, chunk)
+			got = append(got, chunk...)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%v: streamed frame differs from PutFrame's", role)
+		}
+		// The next key of each source is the same again.
+		ka, _ := a.NewKey()
+		kb, _ := b.NewKey()
+		if role == RoleClient && ka != kb {
+			t.Fatalf("keys diverged: % x, % x", ka, kb)
+		}
+		if _, err := b.FrameHeader(Header{Fin: true, Opcode: OpPing}, 126); err != ErrControlTooLong {
+			t.Errorf("%v: 126-byte ping: %v", role, err)
+		}
+		if _, err := b.FrameHeader(Header{Fin: true, Opcode: OpBinary}, -1); err == nil {
+			t.Errorf("%v: negative length accepted", role)
+		}
+	}
+}
+
+// TestHeaderPut writes headers into exactly the headroom they need.
+func TestHeaderPut(t *testing.T) {
+	for _, length := range testLengths {
+		for _, masked := range []bool{false, true} {
+			h := Header{Fin: true, Opcode: OpBinary, Masked: masked, Key: testKey, Length: length}
+			want := AppendHeader(nil, h)
+			buf := make([]byte, h.Len()+1)
+			buf[h.Len()] = 0xEE // the first payload byte, which Put must not touch
+			if n, err := h.Put(buf[:h.Len()]); err != nil || n != len(want) || !bytes.Equal(buf[:n], want) || buf[n] != 0xEE {
+				t.Errorf("%+v: Put into %d bytes: %d, %v, % x", h, h.Len(), n, err, buf)
+			}
+			short := make([]byte, h.Len()-1)
+			if n, err := h.Put(short); err != ErrBufferTooSmall || n != 0 || !bytes.Equal(short, make([]byte, len(short))) {
+				t.Errorf("%+v: Put into %d bytes: %d, %v", h, len(short), n, err)
+			}
 		}
 	}
 }
