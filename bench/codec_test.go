@@ -194,7 +194,7 @@ func BenchmarkReceiver(b *testing.B) {
 			frames := max(4, (256<<10)/(tc.size+14))
 			var stream []byte
 			for i := 0; i < frames; i++ {
-				h := codec.Header{Fin: true, Opcode: tc.op, Masked: true, Key: key, Length: uint64(tc.size)}
+				h := codec.Header{Fin: true, Opcode: tc.op, Masked: true, Key: key, Length: int64(tc.size)}
 				stream = codec.AppendHeader(stream, h)
 				start := len(stream)
 				stream = append(stream, payload...)

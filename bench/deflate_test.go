@@ -378,16 +378,11 @@ func (r *wsframeReader) next(nc net.Conn) (codec.Opcode, []byte, error) {
 			// The payload that ends the message's last frame ends the
 			// compressed stream: inflating it as final spares the
 			// decompressor holding it back for a later call.
-			if r.msg, err = r.dec.AppendInflate(r.msg, ev.Payload, r.rcv.MessageEnds()); err != nil {
+			if r.msg, err = r.dec.AppendInflate(r.msg, ev.Payload, ev.End); err != nil {
 				return 0, nil, err
 			}
 			continue
 		case codec.EventMessageEnd:
-			if r.dec.InMessage() { // the last frame had no payload
-				if r.msg, err = r.dec.AppendInflate(r.msg, nil, true); err != nil {
-					return 0, nil, err
-				}
-			}
 			if ev.Message == codec.OpText && r.rcv.Compressed() && !utf8valid.Valid(r.msg) {
 				return 0, nil, fmt.Errorf("invalid UTF-8 in a compressed text message (close %d)", 1007)
 			}

@@ -96,13 +96,13 @@ func FuzzCodecRoundTrip(f *testing.F) {
 	f.Add(false, uint8(4), uint8(2), false, uint32(0), uint64(1<<63-1), []byte{}, uint16(0))
 	f.Add(true, uint8(7), uint8(9), true, uint32(1), uint64(65536), make([]byte, 300), uint16(100))
 	f.Fuzz(func(t *testing.T, fin bool, rsv, op uint8, masked bool, key uint32, length uint64, payload []byte, frameSize uint16) {
-		h := codec.Header{Fin: fin, Rsv: rsv & 7, Opcode: codec.Opcode(op & 15), Masked: masked, Length: length >> 1}
+		h := codec.Header{Fin: fin, Rsv: rsv & 7, Opcode: codec.Opcode(op & 15), Masked: masked, Length: int64(length >> 1)}
 		if masked {
 			binary.BigEndian.PutUint32(h.Key[:], key)
 		}
 		w := codec.AppendHeader(nil, h)
 		got, n, err := codec.ParseHeader(w)
-		if h.Length > uint64(int(^uint(0)>>1)) {
+		if h.Length > int64(int(^uint(0)>>1)) {
 			if err != codec.ErrLengthOverflow {
 				t.Fatalf("%+v: %v", h, err)
 			}
@@ -266,7 +266,7 @@ func buildFrames(role codec.Role, program, text []byte) []byte {
 		if sel&0x80 != 0 && sel&0x40 != 0 {
 			masked = !masked
 		}
-		h := codec.Header{Fin: b0&0x80 != 0, Rsv: b0 >> 4 & 7, Opcode: codec.Opcode(b0 & 15), Masked: masked, Length: uint64(n)}
+		h := codec.Header{Fin: b0&0x80 != 0, Rsv: b0 >> 4 & 7, Opcode: codec.Opcode(b0 & 15), Masked: masked, Length: int64(n)}
 		h.Key = [4]byte{b0, sel, 0x5a, 0xc3}
 		out = codec.AppendHeader(out, h)
 		start := len(out)
@@ -286,18 +286,21 @@ type run struct {
 	err    error
 }
 
-// event is one event with consecutive payload of a frame merged.
+// event is one event with consecutive payload of a frame merged (the
+// merged event ends the message when its last piece does).
 type event struct {
 	kind    codec.EventKind
 	msg     codec.Opcode
 	h       codec.Header
 	payload string
+	end     bool
 }
 
 func (r *run) add(e event) {
 	if e.kind == codec.EventPayload && len(r.events) > 0 {
 		if last := &r.events[len(r.events)-1]; last.kind == codec.EventPayload {
 			last.payload += e.payload
+			last.end = e.end
 			return
 		}
 	}
@@ -346,7 +349,7 @@ func realReceive(t *testing.T, region *guardpage.Region, cfg codec.Config, strea
 			if ev.Kind == codec.EventMore {
 				break
 			}
-			res.add(event{ev.Kind, ev.Message, r.Header(), string(ev.Payload)})
+			res.add(event{ev.Kind, ev.Message, r.Header(), string(ev.Payload), ev.End})
 		}
 		if off >= len(stream) {
 			break
@@ -367,9 +370,10 @@ func refReceive(cfg codec.Config, stream []byte) run {
 		hdr      []byte       // header bytes so far
 		h        codec.Header // current frame
 		inFrame  bool         // reading h's payload
-		pos      uint64       // payload bytes of h read
+		pos      int64        // payload bytes of h read
 		msg      codec.Opcode // open data message, 0 if none
 		msgLen   uint64
+		closed   bool // a Close frame was received: nothing may follow
 		validate bool
 		text     []byte // the open text message so far
 		pending  []byte // its bytes after the last complete code point
@@ -383,19 +387,26 @@ func refReceive(cfg codec.Config, stream []byte) run {
 					return err
 				}
 			}
-			res.add(event{codec.EventControl, h.Opcode, h, string(ctrl)})
+			res.add(event{codec.EventControl, h.Opcode, h, string(ctrl), false})
+			closed = h.Opcode == codec.OpClose
 			return nil
 		}
 		if h.Fin {
+			if h.Length == 0 { // an empty last frame still ends the message on a payload event
+				res.add(event{codec.EventPayload, msg, h, "", true})
+			}
 			if validate && (len(pending) > 0 || !utf8.Valid(text)) {
 				return codec.ErrInvalidUTF8
 			}
-			res.add(event{codec.EventMessageEnd, msg, h, ""})
+			res.add(event{codec.EventMessageEnd, msg, h, "", false})
 			msg, text = 0, nil
 		}
 		return nil
 	}
 	for _, b := range stream {
+		if closed {
+			return fail(codec.ErrAfterClose)
+		}
 		if inFrame {
 			b ^= h.Key[pos%4] * boolByte(h.Masked)
 			pos++
@@ -412,7 +423,7 @@ func refReceive(cfg codec.Config, stream []byte) run {
 						return fail(codec.ErrInvalidUTF8)
 					}
 				}
-				res.add(event{codec.EventPayload, msg, h, string([]byte{b})})
+				res.add(event{codec.EventPayload, msg, h, string([]byte{b}), h.Fin && pos == h.Length})
 			}
 			if pos == h.Length {
 				inFrame = false
@@ -481,10 +492,14 @@ func refReceive(cfg codec.Config, stream []byte) run {
 			if op == codec.OpContinuation {
 				total += msgLen
 			}
-			if !control && cfg.MaxMessageSize > 0 && total > uint64(cfg.MaxMessageSize) {
+			limit := cfg.MaxMessageSize // 0: the default; negative: none
+			if limit == 0 {
+				limit = codec.DefaultMaxMessageSize
+			}
+			if !control && limit > 0 && total > uint64(limit) {
 				return fail(codec.ErrMessageTooBig)
 			}
-			h = codec.Header{Fin: hdr[0]&0x80 != 0, Rsv: hdr[0] >> 4 & 7, Opcode: op, Masked: masked, Length: length}
+			h = codec.Header{Fin: hdr[0]&0x80 != 0, Rsv: hdr[0] >> 4 & 7, Opcode: op, Masked: masked, Length: int64(length)}
 		}
 		if len(hdr) < 2+extra+4*int(boolByte(masked)) {
 			continue
@@ -501,8 +516,8 @@ func refReceive(cfg codec.Config, stream []byte) run {
 				msg, msgLen, text, pending = op, 0, nil, nil
 				validate = op == codec.OpText && h.Rsv == 0 && !cfg.SkipUTF8
 			}
-			msgLen += h.Length
-			res.add(event{codec.EventHeader, msg, h, ""})
+			msgLen += uint64(h.Length)
+			res.add(event{codec.EventHeader, msg, h, "", false})
 		}
 		if h.Length > 0 {
 			inFrame = true

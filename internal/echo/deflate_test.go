@@ -185,7 +185,7 @@ func TestDeflateEchoAllocs(t *testing.T) {
 			// context takeover).
 			rc.write(frame)
 			ev := rc.read(5 * time.Second)
-			want := len(ev.payload) + codec.Header{Length: uint64(len(ev.payload))}.Len()
+			want := len(ev.payload) + codec.Header{Length: int64(len(ev.payload))}.Len()
 			if got := rc.echoAllocs(frame, want); got != 0 {
 				t.Fatalf("%v allocations per echoed compressed message, want 0", got)
 			}

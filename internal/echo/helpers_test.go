@@ -208,7 +208,7 @@ func closePayload(code codec.CloseCode) []byte {
 // rawFrame writes any frame, valid or not, masked with the all-zero key
 // so that the payload goes out as given.
 func rawFrame(h codec.Header, payload []byte) []byte {
-	h.Masked, h.Key, h.Length = true, [4]byte{}, uint64(len(payload))
+	h.Masked, h.Key, h.Length = true, [4]byte{}, int64(len(payload))
 	return append(codec.AppendHeader(nil, h), payload...)
 }
 
