@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/wsframe/wsframe"
 	"github.com/wsframe/wsframe/codec"
 )
 
@@ -159,4 +160,39 @@ func ExampleNegotiateDeflate() {
 	// client compresses: true context takeover true window bits 10
 	// client inflates:   context takeover false window bits 15
 	// codec: invalid permessage-deflate parameter value
+}
+
+// A proxy relays a payload it does not hold yet: it takes a completed
+// header (a fresh masking key for a client) for the announced length, writes
+// it, then masks each chunk as it passes, carrying the key offset along.
+func ExampleSender_FrameHeader() {
+	upstream := [][]byte{[]byte("streamed "), []byte("in "), []byte("pieces")}
+	s := codec.NewSender(codec.RoleClient, nil)
+	h, err := s.FrameHeader(codec.Header{Fin: true, Opcode: codec.OpText}, 18)
+	if err != nil {
+		panic(err)
+	}
+	headroom := make([]byte, h.Len()) // exactly the header's size
+	h.Put(headroom)
+	wire := headroom
+	pos := 0
+	for _, chunk := range upstream {
+		pos = wsframe.Mask(h.Key, pos, chunk)
+		wire = append(wire, chunk...)
+	}
+
+	// The peer reads one ordinary frame.
+	r := codec.NewReceiver(codec.Config{Role: codec.RoleServer})
+	for buf := wire; ; {
+		ev, n, _ := r.Next(buf)
+		buf = buf[n:]
+		if ev.Kind == codec.EventPayload {
+			fmt.Printf("%q end=%v\n", ev.Payload, ev.End)
+		}
+		if ev.Kind == codec.EventMore {
+			break
+		}
+	}
+	// Output:
+	// "streamed in pieces" end=true
 }
