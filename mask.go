@@ -103,8 +103,9 @@ func Kernels() []Impl {
 }
 
 // smallMax is the length below which every kernel stays in Go (maskSmall):
-// for a few bytes two word operations beat a call into assembly.
-const smallMax = 16
+// up to this size a few word operations beat a call into assembly (see
+// maskSmall; chosen from measurements listed in the README).
+const smallMax = 128
 
 // newImpl wraps one kernel's bulk functions in the public contracts of Mask
 // and MaskCopy: argument checks, the short-payload path, race annotations.

@@ -254,9 +254,29 @@ func (h Header) Put(b []byte) (int, error) {
 }
 
 // AppendHeader appends h to dst in its minimal encoding, as [PutHeader]
-// writes it, and returns the extended slice.
+// writes it, and returns the extended slice. It appends the bytes directly
+// rather than through a temporary array: the copy from one would cost as
+// much as the encoding.
 func AppendHeader(dst []byte, h Header) []byte {
-	var b [MaxHeaderLen]byte
-	n := PutHeader(&b, h)
-	return append(dst, b[:n]...)
+	b0 := byte(h.Opcode&0xF) | (h.Rsv&7)<<4
+	if h.Fin {
+		b0 |= 0x80
+	}
+	var m byte
+	if h.Masked {
+		m = 0x80
+	}
+	switch {
+	case uint64(h.Length) < 126:
+		dst = append(dst, b0, m|byte(h.Length))
+	case uint64(h.Length) <= 0xFFFF:
+		dst = append(dst, b0, m|126, byte(h.Length>>8), byte(h.Length))
+	default:
+		dst = append(dst, b0, m|127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(h.Length))
+	}
+	if h.Masked {
+		dst = append(dst, h.Key[:]...)
+	}
+	return dst
 }
