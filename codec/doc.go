@@ -3,7 +3,8 @@
 // It is for the authors of WebSocket stacks: net/http handlers that hijack
 // the connection, event loops (gnet, nbio, netpoll) that get whatever bytes
 // the socket had and must never block, and proxies. The package parses and
-// writes frame headers ([ParseHeader], [AppendHeader], [PutHeader]), enforces
+// writes frame headers ([Header.Parse], [PutHeader] and [Header.Put], the
+// fast forms; [ParseHeader] and [AppendHeader] for convenience), enforces
 // every receive-side rule of RFC 6455 as it sees the bytes ([Receiver]),
 // writes frames, fragmented messages and control frames, masked for a client
 // ([Sender]), reads and builds Close payloads ([ParseClose],
