@@ -35,8 +35,15 @@ func stream(t *testing.T, k utf8valid.Impl, p []byte, cuts []int) outcome {
 			if !errors.As(err, &e) || n < 0 || n >= end-start || e.Offset != int64(start+n) || e.Byte != p[start+n] {
 				t.Fatalf("%s: Write(% x) = %d, %v at message offset %d", k.Name, p[start:end], n, err, start)
 			}
-			if v.Finish() != err {
+			var fe *utf8valid.Error
+			if !errors.As(v.Finish(), &fe) || *fe != *e {
 				t.Fatalf("%s: Finish after a failed Write returned another error", k.Name)
+			}
+			// Feed and Complete, the allocation-free forms, agree.
+			v2 := k.Validator()
+			v2.Feed(p[:start]) // valid, as the Writes before showed
+			if m, ok := v2.Feed(p[start:end]); ok || m != n || v2.Complete() {
+				t.Fatalf("%s: Feed = %d, %v; Write failed at %d", k.Name, m, ok, n)
 			}
 			return outcome{off: e.Offset, at: start + n}
 		}
