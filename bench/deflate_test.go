@@ -34,6 +34,7 @@ import (
 //	BenchmarkDeflateDecompress        one compressed masked client frame read
 //	BenchmarkDeflateCompressTakeover  the same with context takeover,
 //	BenchmarkDeflateDecompressTakeover  over a sequence of different messages
+//	BenchmarkDeflateSmallFramesTakeover small messages read after a large one
 //	BenchmarkDeflateIdleConn          heap held per idle connection
 //
 // Every stack compresses at flate.BestSpeed. wsframe and gorilla use the
@@ -490,6 +491,48 @@ func BenchmarkDeflateDecompressTakeover(b *testing.B) {
 				benchDecompress(b, impl, frames, size, true)
 			})
 		}
+	}
+}
+
+// smallFramesMsgs is how many different small messages
+// BenchmarkDeflateSmallFramesTakeover reads after each large one.
+const smallFramesMsgs = 4096
+
+// BenchmarkDeflateSmallFramesTakeover: a stream of small compressed masked
+// client text frames with context takeover, read through the receive path
+// of BenchmarkDeflateDecompress, after a 64 KiB message has filled the
+// decompressor's 32 KiB history: what reading a small message costs when
+// the history is long (it should cost the message's size, not the
+// history's). The large message starts each round of the sequence, which
+// replays soundly as it refers to no history; reading it is not timed.
+func BenchmarkDeflateSmallFramesTakeover(b *testing.B) {
+	for _, size := range []int{16, 125, 1 << 10} {
+		msgs := append([][]byte{jsonText(64<<10, 99)}, takeoverTexts(size, smallFramesMsgs)...)
+		frames := clientFrames(b, msgs, true)
+		b.Run(fmt.Sprintf("impl=wsframe/size=%d", size), func(b *testing.B) {
+			nc := newMemConn(frames, len(frames)+b.N+b.N/smallFramesMsgs+1)
+			r := newWsframeReader(true)
+			read := func(want int) {
+				op, msg, err := r.next(nc)
+				if err != nil || op != codec.OpText || len(msg) != want {
+					b.Fatalf("%v, %d bytes (want %d), %v", op, len(msg), want, err)
+				}
+			}
+			for _, m := range msgs { // a warm-up round
+				read(len(m))
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%smallFramesMsgs == 0 {
+					b.StopTimer()
+					read(len(msgs[0]))
+					b.StartTimer()
+				}
+				read(size)
+			}
+		})
 	}
 }
 

@@ -400,19 +400,28 @@ func TestBomb(t *testing.T) {
 	}
 }
 
-// TestStalled feeds more than 64 KiB of empty stored blocks from the middle
-// of a message, which inflate to nothing: refused with ErrDeflateStalled.
-// Given with the final call, the same bytes are a valid empty message.
-func TestStalled(t *testing.T) {
+// TestEmptyBlocks feeds more than 64 KiB of empty stored blocks, which
+// inflate to nothing, in chunks and whole: a valid empty message either way.
+// (The decompressor on compress/flate refused it from the middle of a
+// message, as it could not hold that much input without output.)
+func TestEmptyBlocks(t *testing.T) {
 	empty := []byte{0x00, 0x00, 0x00, 0xff, 0xff}
 	p := append(bytes.Repeat(empty, 15000), 0x00)
 	d := NewDecompressor(DecompressorConfig{})
-	if _, err := d.AppendInflate(nil, p, false); err != ErrDeflateStalled || codec.CodeOf(err) != codec.CloseMessageTooBig {
-		t.Errorf("non-final: %v, want ErrDeflateStalled", err)
-	}
-	d.Reset(DecompressorConfig{})
-	if out, err := d.AppendInflate(nil, p, true); err != nil || len(out) != 0 {
-		t.Errorf("final: %q, %v", out, err)
+	for _, chunk := range []int{1, 4096, len(p)} {
+		var out []byte
+		var err error
+		for rest := p; len(rest) > 0 && err == nil; {
+			k := min(chunk, len(rest))
+			out, err = d.AppendInflate(out, rest[:k], false)
+			rest = rest[k:]
+		}
+		if err == nil {
+			out, err = d.AppendInflate(out, nil, true)
+		}
+		if err != nil || len(out) != 0 {
+			t.Errorf("chunk %d: %q, %v", chunk, out, err)
+		}
 	}
 }
 
@@ -445,39 +454,118 @@ func TestConfig(t *testing.T) {
 }
 
 // TestAllocs checks that compressing and inflating allocate nothing in
-// steady state, with and without context takeover, for messages whose
-// blocks compress/flate decodes without allocating.
+// steady state, with and without context takeover, for every block type:
+// stored, fixed, dynamic with short codes (Huffman-only) and with codes
+// longer than the decoder's lookup (text at level 9), whole and in chunks.
 func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
 	small := jsonText(125, 1)
 	big := jsonText(16<<10, 1)
+	compress := func(level int, msg []byte) []byte {
+		c, _ := NewCompressor(CompressorConfig{Level: level})
+		p, _ := c.AppendMessage(nil, msg)
+		return p
+	}
+	fixed, _ := tinyBlocks(2000)
+	payloads := map[string][]byte{
+		"stored":       compress(flate.NoCompression, randomBytes(4096, 1)),
+		"fixed":        fixed,
+		"huffman-only": compress(flate.HuffmanOnly, small),
+		"dynamic":      compress(flate.BestCompression, jsonText(256<<10, 2)),
+	}
+	if !hasLongCodes(t, payloads["dynamic"]) {
+		t.Fatal("the dynamic payload has no code longer than the lookup")
+	}
 	for _, takeover := range []bool{false, true} {
 		c, _ := NewCompressor(CompressorConfig{ContextTakeover: takeover})
 		d := NewDecompressor(DecompressorConfig{ContextTakeover: takeover})
 		buf := make([]byte, 0, 64<<10)
-		out := make([]byte, 0, 64<<10)
+		out := make([]byte, 0, 1<<20)
 		for _, msg := range [][]byte{small, big} {
 			if n := testing.AllocsPerRun(50, func() { buf, _ = c.AppendMessage(buf[:0], msg) }); n != 0 {
 				t.Errorf("takeover %v: compressing %d bytes: %v allocations", takeover, len(msg), n)
 			}
 		}
-		// Huffman-only payloads (fixed and short dynamic codes) and a
-		// stored block.
-		h, _ := NewCompressor(CompressorConfig{Level: flate.HuffmanOnly})
-		for _, msg := range [][]byte{small, make([]byte, 4096), randomBytes(4096, 1)} {
-			p, _ := h.AppendMessage(nil, msg)
-			if n := testing.AllocsPerRun(50, func() {
+		for name, p := range payloads {
+			if n := testing.AllocsPerRun(20, func() {
 				var err error
 				if out, err = d.AppendInflate(out[:0], p, true); err != nil {
 					t.Fatal(err)
 				}
 			}); n != 0 {
-				t.Errorf("takeover %v: inflating %d bytes: %v allocations", takeover, len(msg), n)
+				t.Errorf("takeover %v: inflating %s: %v allocations", takeover, name, n)
+			}
+			dst := make([]byte, 1000)
+			if n := testing.AllocsPerRun(5, func() {
+				if _, err := inflateCount(d, p, 999, dst); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Errorf("takeover %v: inflating %s in chunks: %v allocations", takeover, name, n)
+			}
+		}
+		if takeover {
+			// A message that refers back into the one before it.
+			ct, _ := NewCompressor(CompressorConfig{ContextTakeover: true})
+			first, _ := ct.AppendMessage(nil, big)
+			second, _ := ct.AppendMessage(nil, big)
+			if n := testing.AllocsPerRun(20, func() {
+				var err error
+				if out, err = d.AppendInflate(out[:0], first, true); err == nil {
+					out, err = d.AppendInflate(out[:0], second, true)
+				}
+				if err != nil || len(out) != len(big) {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Errorf("inflating with references into the previous message: %v allocations", n)
 			}
 		}
 	}
+}
+
+// inflateCount inflates payload as one message, chunk bytes at a time,
+// through dst, and returns how many bytes it inflated to.
+func inflateCount(d *Decompressor, payload []byte, chunk int, dst []byte) (int, error) {
+	total := 0
+	for rest := payload; ; {
+		k := min(chunk, len(rest))
+		src, final := rest[:k], k == len(rest)
+		for {
+			nd, ns, err := d.Inflate(dst, src, final)
+			total += nd
+			src = src[ns:]
+			if err != ErrShortDst {
+				if err != nil {
+					return total, err
+				}
+				break
+			}
+		}
+		rest = rest[k:]
+		if final {
+			return total, nil
+		}
+	}
+}
+
+// hasLongCodes reports whether the first block of payload is a dynamic
+// one with a code longer than the decoder's direct lookup.
+func hasLongCodes(t *testing.T, payload []byte) bool {
+	var f inflater
+	f.reset()
+	f.inflate(new(window), payload, 0) // stops at the first symbol
+	if f.state != stBlock || f.lt != &f.hlit {
+		t.Fatal("the first block is not a dynamic one")
+	}
+	for l := fastBits + 1; l <= maxCodeLen; l++ {
+		if f.hlit.count[l] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func Example() {
