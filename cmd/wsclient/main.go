@@ -1,8 +1,11 @@
 // Command wsclient is a WebSocket client built only on the wsframe codec
-// and the standard library: it checks the server's handshake answer
-// (status 101, Sec-WebSocket-Accept) and masks every frame with a key from
-// crypto/rand. It offers permessage-deflate (RFC 7692) and checks the
-// server's answer by the RFC; -compress=false offers nothing.
+// and the standard library: it writes the opening handshake and reads the
+// server's answer with package handshake's client half, which checks it
+// as RFC 6455 §4.1 requires (status 101, Upgrade, Connection,
+// Sec-WebSocket-Accept) and keeps the frames that arrive with it, and it
+// masks every frame with a key from crypto/rand. It offers
+// permessage-deflate (RFC 7692) and checks the server's answer by the RFC;
+// -compress=false offers nothing.
 //
 // Autobahn mode runs the client under test of any Autobahn fuzzingserver
 // (cmd/wstest's or the original): getCaseCount, runCase for every case

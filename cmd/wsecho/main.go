@@ -7,10 +7,17 @@
 // message limit. It passes every case of the Autobahn testsuite's sections
 // 1-7, 9, 10, 12 and 13 strictly (see cmd/wsselftest).
 //
+// It reads the opening handshakes itself, straight from the listener, with
+// package handshake's push-fed parser: a connection whose request is not
+// complete holds only the bytes it sent, a timer and its goroutine, and
+// is closed at -handshake-timeout. -http serves the handshakes through
+// net/http instead (its Hijack), the way most Go servers do it.
+//
 //	wsecho                          # ws://127.0.0.1:9001
 //	wsecho -addr :9001 -log         # all interfaces, a line per connection
 //	wsecho -addr 127.0.0.1:0        # any free port (printed)
 //	wsecho -compress=false          # no permessage-deflate
+//	wsecho -http                    # handshakes through net/http
 //
 // The server's code is in internal/echo, so that tests, the self-test and
 // the benchmarks run it in-process.
@@ -24,6 +31,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wsframe/wsframe/handshake"
 	"github.com/wsframe/wsframe/internal/echo"
 )
 
@@ -33,6 +41,9 @@ func main() {
 	readT := flag.Duration("read-timeout", echo.DefaultReadTimeout, "close a connection (1001) whose peer sends nothing for this long")
 	msgT := flag.Duration("message-timeout", echo.DefaultMessageTimeout, "close a connection (1008) whose message is not complete after this long")
 	closeT := flag.Duration("close-timeout", echo.DefaultCloseTimeout, "drop a connection whose peer does not finish the closing handshake in this long")
+	hsT := flag.Duration("handshake-timeout", echo.DefaultHandshakeTimeout, "close a connection whose opening handshake is not complete after this long")
+	maxHeader := flag.Int("max-header", handshake.DefaultMaxBytes, "largest request header block in bytes; a larger one is refused with 431")
+	viaHTTP := flag.Bool("http", false, "read the opening handshakes through net/http instead of the push-fed parser")
 	logConns := flag.Bool("log", false, "log one line per connection")
 	var cfg echo.Config
 	echo.CompressFlags(flag.CommandLine, &cfg)
@@ -43,7 +54,7 @@ func main() {
 	cfg.MessageTimeout = *msgT
 	cfg.CloseTimeout = *closeT
 	cfg.WriteTimeout = 10 * time.Second
-	srv := &echo.Server{Config: cfg}
+	srv := &echo.Server{Config: cfg, HandshakeTimeout: *hsT, MaxHeaderBytes: *maxHeader, HTTP: *viaHTTP}
 	if *logConns {
 		srv.Log = log.New(os.Stderr, "wsecho: ", log.LstdFlags)
 	}

@@ -1,14 +1,12 @@
 package echo
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,17 +14,20 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
 )
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL as a client:
 // it sends the opening handshake with a fresh key from crypto/rand and
-// checks the answer (status 101, "Upgrade: websocket", "Connection:
-// upgrade" and the Sec-WebSocket-Accept value for the key). With
-// cfg.Compress it offers permessage-deflate (see Config.Compress) and
-// checks the server's answer by RFC 7692; otherwise, and for subprotocols,
-// a server that answers with an extension or subprotocol is refused.
-// ctx bounds the dial and the handshake. Every frame the Conn sends is
-// masked with a key from crypto/rand.
+// checks the answer with package handshake's client half (status 101,
+// "Upgrade: websocket", "Connection: upgrade" and the
+// Sec-WebSocket-Accept value for the key). With cfg.Compress it offers
+// permessage-deflate (see Config.Compress) and checks the server's answer
+// by RFC 7692; otherwise, and for subprotocols, a server that answers with
+// an extension or subprotocol is refused. Frames the server sent right
+// behind its answer are the Conn's first input. ctx bounds the dial and
+// the handshake. Every frame the Conn sends is masked with a key from
+// crypto/rand.
 func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -82,64 +83,72 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	return c, nil
 }
 
-// clientHandshake writes the request and checks the response; it returns
-// the bytes that followed the response (the first frames, if the server
-// was quick) and the permessage-deflate agreement, nil when none.
+// clientHandshake writes the request and reads the response with package
+// handshake's client half, which checks it (RFC 6455 §4.1); it returns
+// the bytes that followed the response in the stream (the server's first
+// frames, if it was quick) and the permessage-deflate agreement, nil when
+// none. A response other than 101 is an error that wraps a
+// *handshake.StatusError and quotes the start of its body; a 101 that
+// fails a check wraps the handshake (or codec) error for the check.
 func clientHandshake(nc net.Conn, u *url.URL, cfg Config) ([]byte, *codec.DeflateParams, error) {
-	key, err := codec.AppendKey(nil, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	var req strings.Builder
-	req.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
-		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + string(key) +
-		"\r\nSec-WebSocket-Version: 13\r\n")
+	hc := handshake.Client{Target: u.RequestURI(), Host: u.Host}
 	offer := cfg.clientOffer()
 	if cfg.Compress {
-		req.WriteString("Sec-WebSocket-Extensions: " + string(offer.AppendOffer(nil)) + "\r\n")
+		hc.Deflate = &offer
 	}
-	req.WriteString("\r\n")
-	if _, err := io.WriteString(nc, req.String()); err != nil {
-		return nil, nil, err
+	bp := getMsgBuf()
+	req, err := hc.AppendRequest((*bp)[:0])
+	if err == nil {
+		_, err = nc.Write(req)
 	}
-	br := bufio.NewReaderSize(nc, 4096)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
+	*bp = req[:0]
+	putMsgBuf(bp)
 	if err != nil {
-		return nil, nil, fmt.Errorf("websocket: reading the handshake response: %w", err)
+		return nil, nil, fmt.Errorf("websocket: sending the handshake request: %w", err)
 	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, nil, fmt.Errorf("websocket: handshake refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	var deflate *codec.DeflateParams
-	exts := resp.Header.Values("Sec-WebSocket-Extensions")
-	switch {
-	case !hasToken(resp.Header, "Upgrade", "websocket"):
-		return nil, nil, errors.New("websocket: handshake response lacks 'Upgrade: websocket'")
-	case !hasToken(resp.Header, "Connection", "upgrade"):
-		return nil, nil, errors.New("websocket: handshake response lacks 'Connection: upgrade'")
-	case !codec.ValidAccept(key, strings.TrimSpace(resp.Header.Get("Sec-WebSocket-Accept"))):
-		return nil, nil, errors.New("websocket: wrong Sec-WebSocket-Accept in the handshake response")
-	case cfg.Compress:
-		p, ok, err := codec.AcceptDeflateResponse(exts, offer)
+	var r sockReader
+	r.init(nc)
+	defer r.release()
+	for {
+		b, err := r.readSome(nc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("websocket: handshake response: %w", err)
+			return nil, nil, fmt.Errorf("websocket: reading the handshake response: %w", err)
 		}
-		if ok {
+		n, done, err := hc.Feed(b)
+		var se *handshake.StatusError
+		switch {
+		case errors.As(err, &se):
+			return nil, nil, fmt.Errorf("websocket: handshake refused: %w: %s", err, bodyStart(&hc, b[n:]))
+		case err != nil:
+			return nil, nil, fmt.Errorf("websocket: handshake response: %w", err)
+		case !done:
+			// The parser keeps what it needs of a response that
+			// arrives split.
+			r.release()
+			continue
+		}
+		var pending []byte
+		if len(b) > n {
+			pending = append([]byte(nil), b[n:]...)
+		}
+		var deflate *codec.DeflateParams
+		if p, ok := hc.Negotiated(); ok {
 			deflate = &p
 		}
-	case len(exts) > 0:
-		return nil, nil, errors.New("websocket: server chose an extension that was not offered")
+		return pending, deflate, nil
 	}
-	if resp.Header.Get("Sec-WebSocket-Protocol") != "" {
-		return nil, nil, errors.New("websocket: server chose a subprotocol that was not offered")
+}
+
+// bodyStart returns what a refusal's body says, for the error: the part
+// of it that came with the header block, at most its Content-Length and
+// 200 bytes, with its white space trimmed.
+func bodyStart(hc *handshake.Client, rest []byte) string {
+	if v, ok := hc.Header("Content-Length"); ok {
+		if n, err := strconv.Atoi(string(v)); err == nil && n >= 0 && n < len(rest) {
+			rest = rest[:n]
+		}
 	}
-	var pending []byte
-	if n := br.Buffered(); n > 0 {
-		pending = make([]byte, n)
-		io.ReadFull(br, pending)
-	}
-	return pending, deflate, nil
+	return strings.TrimSpace(string(rest[:min(len(rest), 200)]))
 }
 
 // Autobahn runs a client under test against an Autobahn fuzzingserver at

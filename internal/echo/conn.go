@@ -1,20 +1,23 @@
 // Package echo is the core of cmd/wsecho and cmd/wsclient: a WebSocket
 // connection built only on packages codec (framing, masking, UTF-8
-// validation, permessage-deflate negotiation), pmdeflate (compression) and
-// the standard library, an echo server (an http.Handler)
-// and a client with the Autobahn fuzzingserver protocol on top of it.
+// validation, permessage-deflate negotiation), handshake (the opening
+// handshake), pmdeflate (compression) and the standard library, an echo
+// server (on a net.Listener, or an http.Handler) and a client with the
+// Autobahn fuzzingserver protocol on top of it.
 //
 // The commands are thin wrappers so that the self-test (cmd/wsselftest),
 // the tests and the end-to-end benchmark run the very same code in-process.
 //
-// Memory: a connection holds no read buffer while it waits for the peer.
-// On Unix the socket is read through syscall.RawConn, whose callback runs
+// Memory: a connection holds no read buffer while it waits for the peer,
+// in its opening handshake (where package handshake keeps the bytes of a
+// request that arrives in pieces, and no more) or between messages. On
+// Unix the socket is read through syscall.RawConn, whose callback runs
 // only once the socket is readable; the callback takes a buffer from a
 // sync.Pool, reads, and the buffer goes back to the pool as soon as the
 // bytes it holds have been through the codec. Message buffers are pooled
 // the same way, taken when a data message starts and returned once it has
 // been echoed. An idle connection costs its goroutine's stack, the Conn
-// (about 600 bytes) and the runtime's socket bookkeeping. With
+// (about 900 bytes) and the runtime's socket bookkeeping. With
 // permessage-deflate, compress/flate state is pooled too, held only while a
 // message is in progress; only context takeover keeps some between messages
 // (the peer's: 64 KiB of history; ours, with CompressTakeover: a
@@ -24,11 +27,9 @@ package echo
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
@@ -189,13 +190,9 @@ type Conn struct {
 	rcv  codec.Receiver
 
 	// Reading side, owned by the reader goroutine.
-	raw      syscall.RawConn // nil where the socket has none: plain Read
-	readFn   func(fd uintptr) bool
-	pending  []byte  // bytes read during the handshake, consumed first
-	rbuf     *[]byte // pooled read buffer, held only while it has bytes
-	rest     []byte  // unconsumed part of *rbuf or of pending
-	rn       int
-	rerr     error
+	sockReader
+	pending  []byte // bytes read during the handshake, consumed first
+	rest     []byte // unconsumed part of *rbuf or of pending
 	readDL   time.Time
 	msg      *[]byte // pooled message buffer: headroom, then the payload
 	msgDL    time.Time
@@ -243,7 +240,7 @@ func newConn(nc net.Conn, role codec.Role, cfg Config, pending []byte) *Conn {
 		c.snd = codec.NewSender(role, nil)
 	}
 	c.rest = pending
-	c.initRaw()
+	c.sockReader.init(nc)
 	return c
 }
 
@@ -276,33 +273,12 @@ func (c *Conn) fill() error {
 	if err := c.armRead(); err != nil {
 		return err
 	}
-	if c.raw != nil {
-		// The callback takes the buffer only when the socket is readable.
-		c.rn, c.rerr = 0, nil
-		if err := c.raw.Read(c.readFn); err != nil {
-			return err
-		}
-		if c.rerr != nil {
-			return c.rerr
-		}
-		if c.rn == 0 {
-			return io.EOF
-		}
-		c.rest = (*c.rbuf)[:c.rn]
-		return nil
+	b, err := c.readSome(c.nc)
+	if err != nil {
+		return err
 	}
-	if c.rbuf == nil {
-		c.rbuf = getReadBuf()
-	}
-	n, err := c.nc.Read(*c.rbuf)
-	if n > 0 {
-		c.rest = (*c.rbuf)[:n]
-		return nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
-	}
-	return err
+	c.rest = b
+	return nil
 }
 
 // releaseRead gives the read buffer back once every byte of it has been
@@ -310,10 +286,7 @@ func (c *Conn) fill() error {
 func (c *Conn) releaseRead() {
 	c.rest = nil
 	c.pending = nil
-	if c.rbuf != nil {
-		putReadBuf(c.rbuf)
-		c.rbuf = nil
-	}
+	c.release()
 }
 
 // armRead sets the read deadline for the next read: ReadTimeout from now,
@@ -399,21 +372,17 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 			}
 		case codec.EventPayload:
 			if c.zmsg {
-				// The message's last bytes go in as final, so that a
-				// message that arrived whole is inflated straight from
-				// the read buffer.
-				if err := c.inflate(ev.Payload, c.rcv.MessageEnds()); err != nil {
+				// The message's last bytes (ev.End, on an empty payload
+				// too when the last frame is empty) go in as final, so
+				// that a message that arrived whole is inflated straight
+				// from the read buffer.
+				if err := c.inflate(ev.Payload, ev.End); err != nil {
 					return 0, c.fail(err)
 				}
 				continue
 			}
 			*c.msg = append(*c.msg, ev.Payload...)
 		case codec.EventMessageEnd:
-			if c.zmsg && c.dec.InMessage() { // an empty last frame
-				if err := c.inflate(nil, true); err != nil {
-					return 0, c.fail(err)
-				}
-			}
 			c.inMsg = false
 			c.msgs++
 			return ev.Message, nil
@@ -701,11 +670,13 @@ func (c *Conn) fail(err error) error {
 	case errors.Is(err, ErrMessageTimeout):
 		code = codec.ClosePolicyViolation
 	default:
-		var ce *codec.Error
-		if !errors.As(err, &ce) {
+		// A violation found by codec, pmdeflate or utf8valid knows its
+		// close code; anything else (a network error) has none.
+		var cc interface{ CloseCode() uint16 }
+		if !errors.As(err, &cc) {
 			return c.abort(err)
 		}
-		code = ce.Code
+		code = codec.CloseCode(cc.CloseCode())
 	}
 	c.sendClose(code, err.Error())
 	c.finish()

@@ -2,7 +2,9 @@
 
 package echo
 
-// initRaw leaves c.raw nil: without syscall.RawConn's readiness callback
+import "net"
+
+// init leaves r.raw nil: without syscall.RawConn's readiness callback
 // (Windows, js/wasm, wasip1) reads go through net.Conn.Read, and the read
 // buffer is taken from the pool before the read blocks.
-func (c *Conn) initRaw() {}
+func (r *sockReader) init(net.Conn) {}

@@ -3,16 +3,17 @@
 package echo
 
 import (
+	"net"
 	"os"
 	"syscall"
 )
 
-// initRaw sets up reading through syscall.RawConn where the connection
-// offers one (TCP and Unix sockets): the runtime's poller calls readFn
-// only when the socket is readable, and readFn takes a pooled buffer just
-// for the read, so that no buffer is held while the peer is idle.
-func (c *Conn) initRaw() {
-	sc, ok := c.nc.(syscall.Conn)
+// init sets up reading through syscall.RawConn where nc offers one (TCP
+// and Unix sockets): the runtime's poller calls readFn only when the
+// socket is readable, and readFn takes a pooled buffer just for the read,
+// so that no buffer is held while the peer is idle.
+func (r *sockReader) init(nc net.Conn) {
+	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return
 	}
@@ -20,32 +21,31 @@ func (c *Conn) initRaw() {
 	if err != nil {
 		return
 	}
-	c.raw = raw
-	c.readFn = c.rawRead
+	r.raw = raw
+	r.readFn = r.rawRead
 }
 
 // rawRead is the RawConn callback. Returning false means "not readable
 // yet": the buffer goes back to the pool and the goroutine parks until the
 // poller reports the socket readable (or the read deadline passes).
-func (c *Conn) rawRead(fd uintptr) bool {
-	if c.rbuf == nil {
-		c.rbuf = getReadBuf()
+func (r *sockReader) rawRead(fd uintptr) bool {
+	if r.rbuf == nil {
+		r.rbuf = getReadBuf()
 	}
 	for {
-		n, err := syscall.Read(int(fd), *c.rbuf)
+		n, err := syscall.Read(int(fd), r.readBuf())
 		if err == syscall.EINTR {
 			continue
 		}
 		if err == syscall.EAGAIN {
-			putReadBuf(c.rbuf)
-			c.rbuf = nil
+			r.release()
 			return false
 		}
 		if err != nil {
-			c.rerr = os.NewSyscallError("read", err)
+			r.rerr = os.NewSyscallError("read", err)
 			return true
 		}
-		c.rn = n
+		r.rn = n
 		return true
 	}
 }

@@ -9,44 +9,52 @@ import (
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
 )
 
-// HandshakeError is a refused opening handshake: the HTTP status sent
-// (400 or 426, 500 when the connection cannot be taken over) and why.
+// HandshakeError is a failed opening handshake on the server: the HTTP
+// status answered (that of package handshake's error for the broken rule,
+// or 500 when the connection cannot be taken over), or 0 when nothing was
+// answered because the connection broke or the handshake timed out.
 type HandshakeError struct {
 	Status int
 	Reason string
+	// Err is the cause: a *handshake.Error, or the network error.
+	Err error
 }
 
 // Error returns the status and the reason.
 func (e *HandshakeError) Error() string {
+	if e.Status == 0 {
+		return "websocket: handshake failed: " + e.Reason
+	}
 	return "websocket: handshake refused (" + http.StatusText(e.Status) + "): " + e.Reason
 }
 
-// Upgrade checks a client's opening handshake (RFC 6455 §4.2.1): method
-// GET on HTTP/1.1 or later, "Upgrade: websocket", a "Connection" header
-// with the "upgrade" token, "Sec-WebSocket-Version: 13" and a valid
-// Sec-WebSocket-Key. A request that fails a check gets an HTTP error with
-// the reason in its body (426 with the headers to retry with for a missing
-// Upgrade or another version, 400 for the rest) and Upgrade returns a
-// *HandshakeError; nothing is taken over then. Otherwise it hijacks the
-// connection, answers 101 and returns the server end, with no subprotocol
-// and, when cfg.Compress is set and the client offers it acceptably,
+// Unwrap returns the cause.
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// Upgrade checks a client's opening handshake (RFC 6455 §4.2.1) the way
+// package handshake's parser does, on a request net/http has parsed:
+// method GET on HTTP/1.1 or later, "Upgrade: websocket", a "Connection"
+// header with the "upgrade" token, "Sec-WebSocket-Version: 13" and one
+// valid Sec-WebSocket-Key. A request that fails a check gets the status
+// and headers handshake.AppendError gives the same failure (405 with
+// "Allow: GET", 426 with the headers to retry with, 400 for the rest),
+// with the reason in its body, the connection is closed, and Upgrade
+// returns a *HandshakeError. Otherwise it hijacks the connection,
+// answers 101 and returns the server end, with no subprotocol and, when
+// cfg.Compress is set and the client offers it acceptably,
 // permessage-deflate.
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) {
 	if err := cfg.check(); err != nil {
-		err := &HandshakeError{Status: http.StatusInternalServerError, Reason: "websocket: " + err.Error()}
+		err := &HandshakeError{Status: http.StatusInternalServerError, Reason: "websocket: " + err.Error(), Err: err}
 		http.Error(w, err.Reason, err.Status)
 		return nil, err
 	}
 	if err := checkRequest(r); err != nil {
-		if err.Status == http.StatusUpgradeRequired {
-			w.Header().Set("Upgrade", "websocket")
-			w.Header().Set("Connection", "Upgrade")
-			w.Header().Set("Sec-WebSocket-Version", "13")
-		}
-		http.Error(w, err.Reason, err.Status)
-		return nil, err
+		refuseHTTP(w, err)
+		return nil, &HandshakeError{Status: err.Status(), Reason: err.Error(), Err: err}
 	}
 	key := strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))
 	// 101 response: status line, three headers, the accept value.
@@ -95,26 +103,58 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) 
 	return c, nil
 }
 
-// checkRequest applies the checks of Upgrade.
-func checkRequest(r *http.Request) *HandshakeError {
-	bad := func(reason string) *HandshakeError {
-		return &HandshakeError{Status: http.StatusBadRequest, Reason: reason}
+// refuseHTTP answers a request checkRequest refused as
+// handshake.AppendError would, and ends the connection after the answer
+// as the raw-listener server does.
+func refuseHTTP(w http.ResponseWriter, err *handshake.Error) {
+	h := w.Header()
+	h.Set("Connection", "close")
+	switch err.Status() {
+	case http.StatusMethodNotAllowed:
+		h.Set("Allow", "GET")
+	case http.StatusUpgradeRequired:
+		// RFC 9110 §7.8: a sender of Upgrade lists it in Connection.
+		// net/http closes after a reply only for "Connection: close"
+		// exactly, so the connection is taken over and closed below.
+		h.Set("Upgrade", "websocket")
+		h.Set("Connection", "Upgrade, close")
+		// Spelled as RFC 6455 spells it: net/http would write
+		// "Sec-Websocket-Version" for a key set with Set.
+		h["Sec-WebSocket-Version"] = []string{"13"}
 	}
+	http.Error(w, err.Error(), err.Status())
+	f, fok := w.(http.Flusher)
+	if hj, ok := w.(http.Hijacker); ok && fok {
+		// Flush first: Hijack drops the response's own buffer.
+		f.Flush()
+		if nc, brw, err := hj.Hijack(); err == nil {
+			brw.Flush()
+			lingerClose(nc)
+		}
+	}
+}
+
+// checkRequest applies the checks of Upgrade, in the order package
+// handshake applies them, and returns the error it gives each failure.
+func checkRequest(r *http.Request) *handshake.Error {
 	switch {
 	case r.Method != http.MethodGet:
-		return bad("websocket: the opening handshake must be a GET request")
+		return handshake.ErrMethod
 	case !r.ProtoAtLeast(1, 1):
-		return bad("websocket: the opening handshake needs HTTP/1.1")
+		return handshake.ErrHTTPVersion
+	case r.ContentLength != 0 || len(r.TransferEncoding) > 0:
+		return handshake.ErrBody
+	case len(r.Header.Values("Sec-WebSocket-Key")) > 1, len(r.Header.Values("Sec-WebSocket-Version")) > 1,
+		len(r.Header.Values("Origin")) > 1:
+		return handshake.ErrDuplicate
 	case !hasToken(r.Header, "Upgrade", "websocket"):
-		return &HandshakeError{Status: http.StatusUpgradeRequired, Reason: "websocket: this endpoint speaks WebSocket only: 'Upgrade: websocket' missing"}
+		return handshake.ErrUpgrade
 	case !hasToken(r.Header, "Connection", "upgrade"):
-		return bad("websocket: 'Connection' header lacks the 'upgrade' token")
+		return handshake.ErrConnection
 	case r.Header.Get("Sec-WebSocket-Version") != "13":
-		return &HandshakeError{Status: http.StatusUpgradeRequired, Reason: "websocket: unsupported Sec-WebSocket-Version: only 13 is spoken"}
-	}
-	keys := r.Header.Values("Sec-WebSocket-Key")
-	if len(keys) != 1 || !codec.ValidKey(strings.TrimSpace(keys[0])) {
-		return bad("websocket: Sec-WebSocket-Key must be one base64-encoded 16-byte value")
+		return handshake.ErrVersion
+	case !codec.ValidKey(strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))):
+		return handshake.ErrKey
 	}
 	return nil
 }
@@ -134,20 +174,58 @@ func hasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-// Server is the echo server: an http.Handler that upgrades every request
-// and sends each data message back with its opcode until the peer closes.
-// Protocol violations fail the connection at once with the close code
-// they map to (invalid UTF-8 on the frame that carries it), pings are
-// answered, and the Config's timeouts end stalled peers.
+// Server is the echo server: it upgrades every request and sends each
+// data message back with its opcode until the peer closes. Protocol
+// violations fail the connection at once with the close code they map to
+// (invalid UTF-8 on the frame that carries it), pings are answered, and
+// the Config's timeouts end stalled peers.
+//
+// Serve reads the opening handshakes itself, with package handshake's
+// push-fed parser, or through net/http when HTTP is set; a Server is also
+// an http.Handler, for a net/http server of the caller's.
 type Server struct {
 	Config
-	// HandshakeTimeout bounds reading a request's headers in Serve
-	// (default 10 s), so junk that never finishes a request costs
-	// nothing for long.
+	// HandshakeTimeout bounds the time from a connection's accept in
+	// Serve to the end of its request (default 10 s): a client that
+	// sends its request slowly, or never finishes it, is closed then,
+	// without an answer (the slowloris defence).
 	HandshakeTimeout time.Duration
+	// MaxHeaderBytes limits the request's header block, request line
+	// included (default handshake.DefaultMaxBytes, 8 KiB); a larger one
+	// is refused with 431 (414 when the request line alone is too long)
+	// once that many bytes have been read, and no more are. net/http
+	// (HTTP) allows 4 KiB beyond it and answers 431 for both.
+	MaxHeaderBytes int
+	// HTTP makes Serve read the handshakes through net/http (an
+	// http.Server with this Server as its handler, which hijacks the
+	// upgraded connections) instead of reading them itself. Both refuse
+	// a WebSocket request that breaks a rule with the same status and
+	// headers; net/http answers requests that are not HTTP at all in its
+	// own words, closes a handshake that timed out with a 400 rather
+	// than without a word, and holds several KiB more per handshake
+	// under way (its buffered reader and connection state).
+	HTTP bool
 	// Log, when set, gets one line per connection: the peer, how long it
-	// lasted, the messages echoed and how it ended.
+	// lasted, the messages echoed and how it ended, or why its handshake
+	// failed.
 	Log *log.Logger
+}
+
+// DefaultHandshakeTimeout is Server.HandshakeTimeout's default.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+func (s *Server) handshakeTimeout() time.Duration {
+	if s.HandshakeTimeout <= 0 {
+		return DefaultHandshakeTimeout
+	}
+	return s.HandshakeTimeout
+}
+
+func (s *Server) maxHeaderBytes() int {
+	if s.MaxHeaderBytes <= 0 {
+		return handshake.DefaultMaxBytes
+	}
+	return s.MaxHeaderBytes
 }
 
 // ServeHTTP upgrades the request and runs the echo on a new goroutine, so
@@ -161,41 +239,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	go s.run(c, r.RemoteAddr)
+	go s.run(c)
 }
 
-// run is the connection's goroutine. It keeps its frame small and leaves
-// logging to another function: an idle connection waits at the bottom of
-// this stack, and the garbage collector halves a goroutine's stack only
-// while less than a quarter of it is in use, so a wait under 1 KiB deep
-// lets the 4 KiB stack that echoing grew shrink back to 2 KiB.
-func (s *Server) run(c *Conn, peer string) {
+// run runs the echo on an upgraded connection. It keeps its frame small
+// and leaves logging to another function: an idle connection waits at
+// the bottom of this stack, and the garbage collector halves a
+// goroutine's stack only while less than a quarter of it is in use, so a
+// wait under 1 KiB deep lets the 4 KiB stack that echoing grew shrink
+// back to 2 KiB.
+func (s *Server) run(c *Conn) {
 	err := c.Echo()
 	if s.Log != nil {
-		s.logEnd(c, peer, err)
+		s.logEnd(c, err)
 	}
 }
 
 //go:noinline
-func (s *Server) logEnd(c *Conn, peer string, err error) {
-	s.Log.Printf("%s: %d messages in %v: %v", peer, c.Messages(), time.Since(c.start).Round(time.Millisecond), err)
+func (s *Server) logEnd(c *Conn, err error) {
+	s.Log.Printf("%s: %d messages in %v: %v", c.nc.RemoteAddr(), c.Messages(), time.Since(c.start).Round(time.Millisecond), err)
 }
 
 // Serve accepts connections on ln and serves the echo on them until ln is
-// closed, with read-header and idle timeouts on the HTTP side. Connections
-// already upgraded live on after that, until their peers close or the
-// Config's timeouts end them.
+// closed. Connections already upgraded live on after that, until their
+// peers close or the Config's timeouts end them. It returns nil once ln
+// is closed, or the error that made accepting fail, or an error in the
+// Config (an invalid CompressLevel) before accepting anything.
 func (s *Server) Serve(ln net.Listener) error {
-	ht := s.HandshakeTimeout
-	if ht <= 0 {
-		ht = 10 * time.Second
+	if s.HTTP {
+		return s.serveHTTP(ln)
 	}
+	return s.serveRaw(ln)
+}
+
+// serveHTTP is Serve through net/http, with its read-header and idle
+// timeouts.
+func (s *Server) serveHTTP(ln net.Listener) error {
+	if err := s.Config.check(); err != nil {
+		return err
+	}
+	ht := s.handshakeTimeout()
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: ht,
 		ReadTimeout:       ht,
 		IdleTimeout:       ht,
-		MaxHeaderBytes:    16 << 10,
+		MaxHeaderBytes:    s.maxHeaderBytes(),
 	}
 	if s.Log == nil {
 		hs.ErrorLog = log.New(discard{}, "", 0)
