@@ -151,10 +151,20 @@ func checkAccepted(t *testing.T, a, policy codec.DeflateParams) {
 	if policy.ServerNoContextTakeover && !a.ServerNoContextTakeover || policy.ClientNoContextTakeover != a.ClientNoContextTakeover {
 		t.Fatalf("policy %+v answered with %+v", policy, a)
 	}
-	if policy.ServerMaxWindowBits != 0 && a.ServerMaxWindowBits > max(policy.ServerMaxWindowBits, 8) {
-		t.Fatalf("server window %d over the policy's %d", a.ServerMaxWindowBits, policy.ServerMaxWindowBits)
+	// An answer without server_max_window_bits leaves the server's window
+	// at 15 (RFC 7692 §7.1.2.1), which a policy below 15 forbids.
+	serverWindow := a.ServerMaxWindowBits
+	if serverWindow == 0 {
+		serverWindow = 15
 	}
-	if a.ClientMaxWindowBits != 0 && (policy.ClientMaxWindowBits == 0 || a.ClientMaxWindowBits > max(policy.ClientMaxWindowBits, 8)) {
+	if policy.ServerMaxWindowBits != 0 && serverWindow > policyBits(policy.ServerMaxWindowBits) {
+		t.Fatalf("server window %d (answered %d) over the policy's %d", serverWindow, a.ServerMaxWindowBits, policy.ServerMaxWindowBits)
+	}
+	if a.ClientMaxWindowBits != 0 && (policy.ClientMaxWindowBits == 0 || a.ClientMaxWindowBits > policyBits(policy.ClientMaxWindowBits)) {
 		t.Fatalf("client window %d, policy %d", a.ClientMaxWindowBits, policy.ClientMaxWindowBits)
 	}
 }
+
+// policyBits is a policy's window bits as NegotiateDeflate reads them:
+// below 8 as 8, above 15 as 15.
+func policyBits(b uint8) uint8 { return min(max(b, 8), 15) }

@@ -3,6 +3,7 @@ package utf8valid_test
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/wsframe/wsframe/utf8valid"
 )
@@ -47,10 +48,27 @@ func ExampleValidator_Finish() {
 }
 
 func ExampleKernel() {
-	// Kernel is meant for logs and benchmark labels; its value depends on
-	// the CPU.
-	_ = utf8valid.Kernel()
-	for _, k := range utf8valid.Kernels() {
-		_ = k.Valid([]byte("every kernel gives the same answer"))
+	// Kernel names the kernel in use, for logs and benchmark labels; which
+	// one it is depends on the CPU. Kernels lists every kernel this CPU
+	// can run, the one in use first and the portable "generic" last, and
+	// they all give unicode/utf8's answers, so any of them can be pinned.
+	ks := utf8valid.Kernels()
+	fmt.Println(ks[0].Name == utf8valid.Kernel(), ks[len(ks)-1].Name)
+	texts := []string{
+		"κόσμε, 日本語, 😀: long enough to run every kernel's vector loop",
+		"a surrogate, \xed\xa0\x80, is not valid UTF-8 in any vector block",
 	}
+	for _, text := range texts {
+		p := []byte(text)
+		for _, k := range ks {
+			if k.Valid(p) != utf8.Valid(p) {
+				fmt.Println(k.Name, "disagrees with unicode/utf8")
+			}
+		}
+		fmt.Println(utf8valid.Valid(p))
+	}
+	// Output:
+	// true generic
+	// true
+	// false
 }

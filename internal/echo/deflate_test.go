@@ -72,7 +72,7 @@ func TestDeflateEcho(t *testing.T) {
 				var comp pmdeflate.Compressor
 				p, _ := comp.AppendMessage(nil, msg)
 				rc.write(rc.frame(codec.Header{Fin: true, Rsv: codec.Rsv1, Opcode: codec.OpText}, p))
-				ev := rc.read(5 * time.Second)
+				ev := rc.read(30 * time.Second)
 				wantZ := size >= tc.server.CompressMin
 				if ev.compressed != wantZ {
 					t.Fatalf("size %d: echo compressed %v, want %v", size, ev.compressed, wantZ)
@@ -156,13 +156,13 @@ func TestDeflateBadInput(t *testing.T) {
 			if err := rc.write(tc.frames(rc)); err != nil {
 				t.Fatal(err)
 			}
-			rc.expectClose(tc.code, 5*time.Second)
+			rc.expectClose(tc.code, 30*time.Second)
 		})
 	}
 	// A message of exactly the limit, compressed, passes.
 	rc := newRawCfg(t, u, Config{Compress: true})
 	rc.write(rc.frame(codec.Header{Fin: true, Rsv: codec.Rsv1, Opcode: codec.OpBinary}, compress(make([]byte, maxMsg))))
-	if ev := rc.read(5 * time.Second); ev.eof || ev.op != codec.OpBinary {
+	if ev := rc.read(30 * time.Second); ev.eof || ev.op != codec.OpBinary {
 		t.Fatalf("message of the limit's size: %+v", ev.op)
 	}
 }
@@ -184,7 +184,7 @@ func TestDeflateEchoAllocs(t *testing.T) {
 			// Learn the length of the echo (the same every time: no
 			// context takeover).
 			rc.write(frame)
-			ev := rc.read(5 * time.Second)
+			ev := rc.read(30 * time.Second)
 			want := len(ev.payload) + codec.Header{Length: int64(len(ev.payload))}.Len()
 			if got := rc.echoAllocs(frame, want); got != 0 {
 				t.Fatalf("%v allocations per echoed compressed message, want 0", got)

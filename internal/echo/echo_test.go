@@ -3,15 +3,20 @@
 package echo
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"net/url"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wsframe/wsframe/codec"
+	"github.com/wsframe/wsframe/handshake"
 )
 
 var interopSizes = []int{0, 1, 125, 126, 65535, 65536, 16 << 20}
@@ -76,47 +81,58 @@ func TestCloseCodes(t *testing.T) {
 }
 
 // The server refuses a violation at the frame that carries it, with the
-// close code RFC 6455 maps it to, and then completes the closing
-// handshake and closes TCP.
+// close code RFC 6455 maps it to, sends nothing but its Close, and then
+// completes the closing handshake and closes TCP. Where a valid frame
+// follows the bad one (that ends the message it starts, for a first
+// fragment), a server that let the violation through would echo it, and
+// expectClose allows nothing before the Close.
 func TestServerFailsFast(t *testing.T) {
 	u := startServer(t, Config{MaxMessage: 1 << 20})
+	text := func(rc *rawClient) []byte {
+		return rc.frame(codec.Header{Fin: true, Opcode: codec.OpText}, []byte("must not come back"))
+	}
+	lastFragment := func(rc *rawClient) []byte {
+		return rc.frame(codec.Header{Fin: true, Opcode: codec.OpContinuation}, []byte(" must not come back"))
+	}
 	cases := []struct {
 		name  string
 		wire  func(rc *rawClient) []byte
 		code  codec.CloseCode
-		after bool // a valid frame follows the bad one and must not be echoed
+		after func(rc *rawClient) []byte // a valid frame after the bad one, or nil
 	}{
 		{"invalid UTF-8 in first fragment", func(rc *rawClient) []byte {
 			return rc.frame(codec.Header{Opcode: codec.OpText}, []byte("ok \xc0\xaf"))
-		}, codec.CloseInvalidPayload, true},
+		}, codec.CloseInvalidPayload, lastFragment},
 		{"unmasked frame", func(rc *rawClient) []byte {
 			return codec.AppendHeader(nil, codec.Header{Fin: true, Opcode: codec.OpBinary, Length: 0})
-		}, codec.CloseProtocolError, true},
+		}, codec.CloseProtocolError, text},
 		{"reserved opcode", func(rc *rawClient) []byte {
 			return rawFrame(codec.Header{Fin: true, Opcode: 3}, nil)
-		}, codec.CloseProtocolError, true},
+		}, codec.CloseProtocolError, text},
 		{"RSV1 without extension", func(rc *rawClient) []byte {
 			return rc.frame(codec.Header{Fin: true, Rsv: codec.Rsv1, Opcode: codec.OpText}, []byte("x"))
-		}, codec.CloseProtocolError, true},
+		}, codec.CloseProtocolError, text},
 		{"fragmented ping", func(rc *rawClient) []byte {
 			return rawFrame(codec.Header{Opcode: codec.OpPing}, nil)
-		}, codec.CloseProtocolError, true},
+		}, codec.CloseProtocolError, text},
 		{"close code 1005 on the wire", func(rc *rawClient) []byte {
 			return rc.frame(codec.Header{Fin: true, Opcode: codec.OpClose}, []byte{0x03, 0xed})
-		}, codec.CloseProtocolError, false},
+		}, codec.CloseProtocolError, nil},
 		{"message over the limit", func(rc *rawClient) []byte {
 			return codec.AppendHeader(nil, codec.Header{Fin: true, Opcode: codec.OpBinary, Masked: true, Length: 1<<20 + 1})
-		}, codec.CloseMessageTooBig, false},
+		}, codec.CloseMessageTooBig, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := newRaw(t, u)
 			wire := tc.wire(rc)
-			if tc.after {
-				wire = append(wire, rc.frame(codec.Header{Fin: true, Opcode: codec.OpText}, []byte("must not come back"))...)
+			if tc.after != nil {
+				wire = append(wire, tc.after(rc)...)
 			}
-			rc.write(wire)
-			rc.expectClose(tc.code, 3*time.Second)
+			if err := rc.write(wire); err != nil {
+				t.Fatal(err)
+			}
+			rc.expectClose(tc.code, 30*time.Second)
 		})
 	}
 }
@@ -133,7 +149,7 @@ func TestEchoAllocs(t *testing.T) {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			rc := newRaw(t, u)
 			frame := rc.frame(codec.Header{Fin: true, Opcode: codec.OpBinary}, testPayload(size, false))
-			want := size + codec.Header{Length: uint64(size)}.Len()
+			want := size + codec.Header{Length: int64(size)}.Len()
 			if got := rc.echoAllocs(frame, want); got != 0 {
 				t.Fatalf("%v allocations per echoed message, want 0", got)
 			}
@@ -141,37 +157,116 @@ func TestEchoAllocs(t *testing.T) {
 	}
 }
 
+// Dial refuses every server answer that breaks RFC 6455 §4.1 (or RFC
+// 7692 §7 for the extension), each with the error for the rule it breaks:
+// every bad answer is the good one with one thing changed, and the good one
+// is accepted, so a refusal for any other reason fails the test.
 func TestDialChecksHandshake(t *testing.T) {
-	answers := map[string]string{
-		"wrong accept": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
-		"no 101":       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-		"no upgrade":   "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n",
-		"not http":     "SSH-2.0-OpenSSH_9.6\r\n",
-		"extension":    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+	const (
+		status     = "HTTP/1.1 101 Switching Protocols\r\n"
+		upgrade    = "Upgrade: websocket\r\n"
+		connection = "Connection: Upgrade\r\n"
+		// RFC 6455 §1.3's accept value, for another key than the client's.
+		otherAccept = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	)
+	is := func(target error) func(error) bool {
+		return func(err error) bool { return errors.Is(err, target) }
 	}
-	for name, answer := range answers {
-		t.Run(name, func(t *testing.T) {
+	refused := func(code int) func(error) bool {
+		return func(err error) bool {
+			var se *handshake.StatusError
+			return errors.As(err, &se) && se.Code == code
+		}
+	}
+	cases := []struct {
+		name   string
+		cfg    Config
+		answer func(accept string) string // accept: the right header line for the client's key
+		want   func(error) bool           // nil: the handshake succeeds
+	}{
+		{"good answer", Config{}, func(a string) string { return status + upgrade + connection + a + "\r\n" }, nil},
+		{"good answer, headers in another order and case", Config{}, func(a string) string {
+			a = strings.Replace(a, "Sec-WebSocket-Accept", "sec-websocket-accept", 1)
+			return status + a + "connection: keep-alive, UPGRADE\r\nupgrade: WebSocket\r\n\r\n"
+		}, nil},
+		{"no Sec-WebSocket-Accept", Config{}, func(a string) string { return status + upgrade + connection + "\r\n" }, is(handshake.ErrAccept)},
+		{"Sec-WebSocket-Accept for another key", Config{}, func(a string) string { return status + upgrade + connection + otherAccept + "\r\n" }, is(handshake.ErrAccept)},
+		{"two Sec-WebSocket-Accept", Config{}, func(a string) string { return status + upgrade + connection + a + a + "\r\n" }, is(handshake.ErrAccept)},
+		{"200 instead of 101", Config{}, func(a string) string {
+			return "HTTP/1.1 200 OK\r\n" + upgrade + connection + a + "Content-Length: 2\r\n\r\nhi"
+		}, refused(200)},
+		{"403 instead of 101", Config{}, func(a string) string { return "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n" }, refused(403)},
+		{"101 in HTTP/1.0", Config{}, func(a string) string {
+			return "HTTP/1.0 101 Switching Protocols\r\n" + upgrade + connection + a + "\r\n"
+		}, is(handshake.ErrStatusLine)},
+		{"not HTTP", Config{}, func(a string) string { return "SSH-2.0-OpenSSH_9.6\r\n" }, is(handshake.ErrStatusLine)},
+		{"no Upgrade", Config{}, func(a string) string { return status + connection + a + "\r\n" }, is(handshake.ErrResponseUpgrade)},
+		{"Upgrade: h2c", Config{}, func(a string) string { return status + "Upgrade: h2c\r\n" + connection + a + "\r\n" }, is(handshake.ErrResponseUpgrade)},
+		{"no Connection", Config{}, func(a string) string { return status + upgrade + a + "\r\n" }, is(handshake.ErrResponseConnection)},
+		{"Connection without upgrade", Config{}, func(a string) string {
+			return status + upgrade + "Connection: keep-alive\r\n" + a + "\r\n"
+		}, is(handshake.ErrResponseConnection)},
+		{"extension not offered", Config{}, func(a string) string {
+			return status + upgrade + connection + a + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+		}, is(codec.ErrExtensionNotOffered)},
+		{"subprotocol not offered", Config{}, func(a string) string {
+			return status + upgrade + connection + a + "Sec-WebSocket-Protocol: chat\r\n\r\n"
+		}, is(handshake.ErrResponseProtocol)},
+		{"permessage-deflate with an unknown parameter", Config{Compress: true}, func(a string) string {
+			return status + upgrade + connection + a + "Sec-WebSocket-Extensions: permessage-deflate; x_speed=fast\r\n\r\n"
+		}, is(codec.ErrExtensionParam)},
+		{"connection closed inside the answer", Config{}, func(a string) string { return status + upgrade }, is(io.EOF)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ln.Close()
-			go func() {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				c.Read(make([]byte, 4096))
-				c.Write([]byte(answer))
-				time.Sleep(100 * time.Millisecond)
-			}()
-			_, _, err = clientHandshake(mustDial(t, ln.Addr().String()), &url.URL{Scheme: "ws", Host: ln.Addr().String(), Path: "/"}, Config{})
-			if err == nil {
-				t.Fatalf("handshake with %q succeeded", answer)
+			served := make(chan error, 1)
+			go func() { served <- answerOnce(ln, tc.answer) }()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := Dial(ctx, "ws://"+ln.Addr().String()+"/", tc.cfg)
+			if c != nil {
+				c.abort(nil)
+			}
+			if serr := <-served; serr != nil {
+				t.Fatalf("the test's server: %v", serr)
+			}
+			switch {
+			case tc.want == nil && err != nil:
+				t.Fatalf("good answer refused: %v", err)
+			case tc.want != nil && err == nil:
+				t.Fatalf("handshake succeeded; answer:\n%s", tc.answer("Sec-WebSocket-Accept: (right)\r\n"))
+			case tc.want != nil && !tc.want(err):
+				t.Fatalf("refused with the wrong error: %v", err)
 			}
 		})
 	}
+}
+
+// answerOnce accepts one connection on ln, reads a client's opening
+// handshake and writes answer, given the right Sec-WebSocket-Accept line
+// for the request's key, then closes the connection.
+func answerOnce(ln net.Listener, answer func(accept string) string) error {
+	nc, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	req, err := http.ReadRequest(bufio.NewReader(nc))
+	if err != nil {
+		return err
+	}
+	accept, err := codec.AppendAccept([]byte("Sec-WebSocket-Accept: "), req.Header.Get("Sec-WebSocket-Key"))
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(nc, answer(string(accept)+"\r\n"))
+	return err
 }
 
 func mustDial(t *testing.T, addr string) net.Conn {

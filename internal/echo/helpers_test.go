@@ -27,7 +27,8 @@ import (
 func init() { signal.Ignore(syscall.SIGPIPE) }
 
 // startServer runs an echo Server with cfg on a loopback port for the
-// duration of the test and returns its ws:// URL.
+// duration of the test and returns its ws:// URL. It reads the handshakes
+// itself, or through net/http with -echo.http (see TestHTTPMode).
 func startServer(tb testing.TB, cfg Config) string {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -35,14 +36,14 @@ func startServer(tb testing.TB, cfg Config) string {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ln.Close() })
-	srv := &Server{Config: cfg, HandshakeTimeout: time.Second}
+	srv := &Server{Config: cfg, HandshakeTimeout: time.Second, HTTP: *testHTTP}
 	go srv.Serve(ln)
 	return "ws://" + ln.Addr().String()
 }
 
 func dialT(tb testing.TB, u string, cfg Config) *Conn {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := Dial(ctx, u, cfg)
 	if err != nil {
@@ -59,7 +60,11 @@ type rawClient struct {
 	nc  net.Conn
 	rcv codec.Receiver
 	buf []byte
-	snd *codec.Sender
+	// rest is what the last socket read brought beyond the event read
+	// returned (the server's next frames, sent in the same segment),
+	// still to be given to rcv.
+	rest []byte
+	snd  *codec.Sender
 	// deflate is the permessage-deflate agreement, nil when none; the
 	// messages rc.read returns are then as received, compressed or not,
 	// with compressed set.
@@ -95,7 +100,7 @@ func newRawCfg(tb testing.TB, u string, cfg Config) *rawClient {
 }
 
 func (rc *rawClient) write(b []byte) error {
-	rc.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	rc.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	_, err := rc.nc.Write(b)
 	return err
 }
@@ -123,10 +128,9 @@ func (rc *rawClient) read(d time.Duration) serverEvent {
 	rc.tb.Helper()
 	rc.nc.SetReadDeadline(time.Now().Add(d))
 	var msg []byte
-	var rest []byte
 	for {
-		ev, n, err := rc.rcv.Next(rest)
-		rest = rest[n:]
+		ev, n, err := rc.rcv.Next(rc.rest)
+		rc.rest = rc.rest[n:]
 		if err != nil {
 			rc.tb.Fatalf("server broke the protocol: %v", err)
 		}
@@ -148,7 +152,7 @@ func (rc *rawClient) read(d time.Duration) serverEvent {
 			}
 			rc.tb.Fatalf("reading from the server: %v", err)
 		}
-		rest = rc.buf[:n]
+		rc.rest = rc.buf[:n]
 	}
 }
 
@@ -156,29 +160,29 @@ func isReset(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "connection reset")
 }
 
-// expectClose reads until the server's Close frame, which must carry
-// code, then expects the server to end the TCP connection; both within d.
+// expectClose expects the server to send nothing but a Close frame with
+// code: the first thing it sends must be that Close (a message or a pong
+// before it, the echo of a frame that followed a violation for one, fails).
+// It then answers, as a client does, and expects the server to end the TCP
+// connection without sending anything more. d bounds the whole exchange.
 func (rc *rawClient) expectClose(code codec.CloseCode, d time.Duration) {
 	rc.tb.Helper()
 	deadline := time.Now().Add(d)
-	for {
-		ev := rc.read(time.Until(deadline))
-		if ev.eof {
-			rc.tb.Fatalf("server closed TCP without a Close frame; want %v", code)
-		}
-		if ev.op != codec.OpClose {
-			continue
-		}
-		got, reason, err := codec.ParseClose(ev.payload)
-		if err != nil || got != code {
-			rc.tb.Fatalf("server closed with %v %q (%v), want %v", got, reason, err, code)
-		}
-		break
+	ev := rc.read(time.Until(deadline))
+	if ev.eof {
+		rc.tb.Fatalf("server closed TCP without a Close frame; want %v", code)
+	}
+	if ev.op != codec.OpClose {
+		rc.tb.Fatalf("server sent a %v frame (%d bytes, %.40q) where only its Close with %v may come", ev.op, len(ev.payload), ev.payload, code)
+	}
+	got, reason, err := codec.ParseClose(ev.payload)
+	if err != nil || got != code {
+		rc.tb.Fatalf("server closed with %v %q (%v), want %v", got, reason, err, code)
 	}
 	// Answer, as a client does, and see TCP end.
 	rc.write(rc.frame(codec.Header{Fin: true, Opcode: codec.OpClose}, closePayload(code)))
 	if ev := rc.read(time.Until(deadline)); !ev.eof {
-		rc.tb.Fatalf("after the closing handshake the server sent %v instead of closing TCP", ev.op)
+		rc.tb.Fatalf("after the closing handshake the server sent a %v frame instead of closing TCP", ev.op)
 	}
 }
 
@@ -217,6 +221,9 @@ func rawFrame(h codec.Header, payload []byte) []byte {
 // pools and stacks are warm.
 func (rc *rawClient) echoAllocs(frame []byte, want int) float64 {
 	rc.tb.Helper()
+	if len(rc.rest) != 0 {
+		rc.tb.Fatalf("%d bytes from the server not read yet", len(rc.rest))
+	}
 	buf := make([]byte, want)
 	roundTrip := func() {
 		if _, err := rc.nc.Write(frame); err != nil {
