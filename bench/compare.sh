@@ -10,8 +10,11 @@
 # whatever else the machine does falls on both sides alike, and prints
 # benchstat's old/new table. Settings, from the environment:
 #
-#   BENCH      benchmark regexp (default: the per-call costs of small
-#              messages: 'Mask$|MaskCopy$|HeaderParse|HeaderWrite|Receiver|UTF8Valid')
+#   BENCH      benchmark regexps, separated by spaces, each run in every
+#              round (go test splits one regexp at its slashes into one
+#              pattern per sub-benchmark level, so benchmarks with different
+#              levels need patterns of their own); default: the per-call
+#              costs of small messages
 #   COUNT      rounds per side (default 10, benchstat's minimum for a
 #              confidence interval worth reading)
 #   BENCHTIME  -test.benchtime per round (default 100ms)
@@ -29,7 +32,7 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 old_rev=$1
 new_rev=${2:-}
-bench=${BENCH:-'Mask$|MaskCopy$|HeaderParse|HeaderWrite|Receiver|UTF8Valid'}
+bench=${BENCH:-'Mask$/align=.*/size=(8|16|64|125|1500)$ HeaderParse HeaderWrite Receiver UTF8Valid/.*/.*/size=64$'}
 count=${COUNT:-10}
 benchtime=${BENCHTIME:-100ms}
 
@@ -68,12 +71,15 @@ build "$old_rev" old
 build "$new_rev" new
 : >"$out/old.txt"
 : >"$out/new.txt"
-args=(-test.run '^$' -test.bench "$bench" -test.benchtime "$benchtime" -test.count 1 -test.benchmem)
+args=(-test.run '^$' -test.benchtime "$benchtime" -test.count 1 -test.benchmem)
 [ -n "${CPU:-}" ] && args+=(-test.cpu "$CPU")
+read -r -a patterns <<<"$bench"
 for i in $(seq "$count"); do
 	printf '\rround %d/%d' "$i" "$count" >&2
-	(cd "$root/bench" && "$tmp/old.test" "${args[@]}") >>"$out/old.txt"
-	(cd "$root/bench" && "$tmp/new.test" "${args[@]}") >>"$out/new.txt"
+	for p in "${patterns[@]}"; do
+		(cd "$root/bench" && "$tmp/old.test" "${args[@]}" -test.bench "$p") >>"$out/old.txt"
+		(cd "$root/bench" && "$tmp/new.test" "${args[@]}" -test.bench "$p") >>"$out/new.txt"
+	done
 done
 echo >&2
 (cd "$out" && "$benchstat" old=old.txt new=new.txt)
