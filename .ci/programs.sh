@@ -9,7 +9,8 @@
 #      process, fuzzingserver against a wsclient process, same rule: sections
 #      1-10 whole, and of 12 and 13 the rows up to 32 KiB per message (rows
 #      1-8, and row 11, 8 KiB in 256-byte frames): step 1 ran every row of
-#      the same code, this proves the commands' flags and defaults.
+#      the same code, this proves the commands' flags and defaults. Then
+#      sections 1-7 against wsecho -http (handshakes through net/http).
 #   3. Node's ws (pinned in cmd/wsecho/testdata/node) in both roles.
 #   4. gorilla/websocket in both roles (bench module).
 # Needs go, node and npm. About 7 minutes on 2 cores. Reports stay in
@@ -47,6 +48,18 @@ cat >"$work/fuzzingclient.json" <<JSON
 JSON
 "$work/wstest" -m fuzzingclient -s "$work/fuzzingclient.json" -parallel 4 | tee "$work/fc.log"
 strict "$work/fc.log"
+
+# wsecho -http: the handshakes through net/http instead of package
+# handshake's parser; what follows them is the same code, so sections 1-7
+# (a few seconds) are enough.
+"$work/wsecho" -addr 127.0.0.1:0 -close-timeout 500ms -http >"$work/wsecho-http.log" 2>&1 &
+pids+=($!)
+addr=$(wait_addr "$work/wsecho-http.log")
+cat >"$work/fuzzingclient-http.json" <<JSON
+{"outdir": "$reports/wsecho-http", "servers": [{"agent": "wsecho-http", "url": "$addr"}], "cases": ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*"]}
+JSON
+"$work/wstest" -m fuzzingclient -s "$work/fuzzingclient-http.json" -parallel 4 | tee "$work/fc-http.log"
+strict "$work/fc-http.log"
 
 cat >"$work/fuzzingserver.json" <<JSON
 {"url": "ws://127.0.0.1:0", "outdir": "$reports/wsclient", "cases": [$cases]}

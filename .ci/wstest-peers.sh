@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # wstest-peers.sh: prove cmd/wstest against WebSocket stacks nobody here
 # wrote. It runs every case of Autobahn's sections 1-7, 9 and 10
-#   - as fuzzingclient against an echo server on gorilla/websocket
-#     (bench/cmd/gorillaecho) and one on Node's ws
-#     (cmd/wstest/testdata/node/echo-server.js), and
+#   - as fuzzingclient against an echo server on Node's ws
+#     (conformance/testdata/node/echo-server.js), and
 #   - as fuzzingserver against Node's ws client (testdata/node/client.js)
 #     and gorilla's client (bench/cmd/gorillaclient),
 # then the permessage-deflate sections 12 and 13
-#   - as fuzzingclient against Node's ws echo server and gorillaecho
-#     -compress (12.*, 13.1.*, 13.2.* and 13.7.*: gorilla ignores
-#     server_max_window_bits, so 13.3-13.6 fail at the handshake by RFC 7692
-#     section 7.1.2.1; that is gorilla's, not wstest's), and
-#   - as fuzzingserver against Node's ws client.
+#   - as fuzzingclient against Node's ws echo server, and
+#   - as fuzzingserver against Node's ws client,
+# and finally the conformance package's go test entry point against
+# Node's ws in both roles (go test -short -run Node ./conformance).
+# gorilla's echo server (bench/cmd/gorillaecho -compress) gets sections
+# 1-10 and two rows of every 12/13 subcategory in the bench module's
+# TestGorillaConformance (all 517 with WSFRAME_FULL_SUITE=1), through the
+# go test entry point, with the cases gorilla fails listed there and why.
 # For Node, CI runs 10 of the 18 rows of every 12/13 subcategory unless
 # WSTEST_DEFLATE=full (see below): Node's ws is slow there. All 216 cases
 # passed against Node in both roles (21 minutes on a shared, loaded 2-core
@@ -25,34 +27,26 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 reports=${WSTEST_REPORTS:-$work/reports}
 
+nodedir="$root/conformance/testdata/node"
 echo "== building wstest and the peers"
 (cd "$root" && go build -o "$work/wstest" ./cmd/wstest)
-(cd "$root/bench" && go build -o "$work/gorillaecho" ./cmd/gorillaecho && go build -o "$work/gorillaclient" ./cmd/gorillaclient)
-(cd "$root/cmd/wstest/testdata/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+(cd "$root/bench" && go build -o "$work/gorillaclient" ./cmd/gorillaclient)
+(cd "$nodedir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 
-"$work/gorillaecho" -addr 127.0.0.1:0 >"$work/gorilla.log" 2>&1 &
+node "$nodedir/echo-server.js" 0 >"$work/nodeecho.log" 2>&1 &
 pids+=($!)
-"$work/gorillaecho" -addr 127.0.0.1:0 -compress >"$work/gorillaz.log" 2>&1 &
-pids+=($!)
-node "$root/cmd/wstest/testdata/node/echo-server.js" 0 >"$work/nodeecho.log" 2>&1 &
-pids+=($!)
-gorilla=$(wait_addr "$work/gorilla.log")
-gorillaz=$(wait_addr "$work/gorillaz.log")
 nodews=$(wait_addr "$work/nodeecho.log")
 
 status=0
 cat >"$work/fuzzingclient.json" <<JSON
 {
   "outdir": "$reports/servers",
-  "servers": [
-    {"agent": "gorilla-websocket", "url": "$gorilla"},
-    {"agent": "node-ws", "url": "$nodews"}
-  ],
+  "servers": [{"agent": "node-ws", "url": "$nodews"}],
   "cases": ["*"],
   "exclude-cases": ["12.*", "13.*"]
 }
 JSON
-echo "== fuzzingclient: gorilla/websocket and Node ws echo servers"
+echo "== fuzzingclient: Node ws echo server"
 "$work/wstest" -m fuzzingclient -s "$work/fuzzingclient.json" -parallel 4 || status=1
 
 # fuzz_clients AGENT CASES CMD...: run wstest as fuzzingserver (port 0,
@@ -75,21 +69,16 @@ JSON
 	tail -n +2 "$work/fuzzingserver-$agent.log"
 }
 sections1to10='["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*"]'
-fuzz_clients node-ws-client "$sections1to10" node "$root/cmd/wstest/testdata/node/client.js" --agent=node-ws-client
+fuzz_clients node-ws-client "$sections1to10" node "$nodedir/client.js" --agent=node-ws-client
 fuzz_clients gorilla-client "$sections1to10" "$work/gorillaclient" -agent gorilla-client -url
 
-# Sections 12 and 13: three runs at once. Node's ws inflates every
+# Sections 12 and 13: two runs at once. Node's ws inflates every
 # fragment on its own (the 256-octet auto-fragment cases are most of the
 # time), so each Node process keeps one core busy; side by side the runs
-# take about as long as the slowest alone.
+# take about as long as the slower alone.
 if [ "${WSTEST_DEFLATE:-1}" != 0 ]; then
-	echo "== permessage-deflate (sections 12, 13): Node ws server, gorilla -compress server, Node ws client"
+	echo "== permessage-deflate (sections 12, 13): Node ws server, Node ws client"
 	SECONDS=0
-	deflate_spec() { # AGENT URL CASES EXCLUDED: a fuzzingclient spec for one server
-		cat <<JSON
-{"outdir": "$reports/servers-deflate-$1", "servers": [{"agent": "$1", "url": "$2"}], "cases": $3, "exclude-cases": $4}
-JSON
-	}
 	# Node's ws is slow at sections 12/13 (it inflates each fragment on
 	# its own, and compresses with zlib through libuv): CI runs, for Node
 	# in both roles, rows 1-8 (16 bytes to 32 KiB per message), 11 (8 KiB
@@ -101,21 +90,23 @@ JSON
 	if [ "${WSTEST_DEFLATE:-1}" != full ]; then
 		node_cases="[$(deflate_ids 1 2 3 4 5 6 7 8 11 18)]"
 	fi
-	deflate_spec node-ws "$nodews" "$node_cases" '[]' >"$work/deflate-node.json"
-	# gorilla ignores server_max_window_bits, so 13.3-13.6 fail at the
-	# handshake (RFC 7692 section 7.1.2.1): gorilla's defect, not wstest's.
-	deflate_spec gorilla-websocket-compress "$gorillaz" '["12.*", "13.*"]' '["13.3.*", "13.4.*", "13.5.*", "13.6.*"]' >"$work/deflate-gorilla.json"
+	cat >"$work/deflate-node.json" <<JSON
+{"outdir": "$reports/servers-deflate-node-ws", "servers": [{"agent": "node-ws", "url": "$nodews"}], "cases": $node_cases}
+JSON
 	"$work/wstest" -m fuzzingclient -s "$work/deflate-node.json" -parallel 2 >"$work/deflate-node.out" 2>&1 &
 	dnode=$!
-	"$work/wstest" -m fuzzingclient -s "$work/deflate-gorilla.json" -parallel 2 >"$work/deflate-gorilla.out" 2>&1 &
-	dgorilla=$!
-	pids+=($dnode $dgorilla)
-	fuzz_clients node-ws-client-deflate "$node_cases" node "$root/cmd/wstest/testdata/node/client.js" --agent=node-ws-client-deflate --parallel=2
+	pids+=($dnode)
+	fuzz_clients node-ws-client-deflate "$node_cases" node "$nodedir/client.js" --agent=node-ws-client-deflate --parallel=2
 	wait "$dnode" || status=1
-	wait "$dgorilla" || status=1
-	tail -n 3 "$work/deflate-node.out" "$work/deflate-gorilla.out"
-	echo "(sections 12 and 13, all three runs: ${SECONDS}s)"
+	tail -n 3 "$work/deflate-node.out"
+	echo "(sections 12 and 13, both runs: ${SECONDS}s)"
 fi
+
+# The go test entry point (conformance.RunServerTests, RunClientTests)
+# against Node's ws in both roles: a cross-section (-short), the rest is
+# above.
+echo "== go test entry point: Node ws server and client"
+(cd "$root" && WSFRAME_INTEROP=1 go test -count=1 -short -run 'TestNode' ./conformance) || status=1
 
 if [ "$status" -ne 0 ]; then
 	echo "wstest-peers: FAILED (reports under $reports)"

@@ -18,16 +18,20 @@
 //	wsecho -addr 127.0.0.1:0        # any free port (printed)
 //	wsecho -compress=false          # no permessage-deflate
 //	wsecho -http                    # handshakes through net/http
+//	wsecho -debug 127.0.0.1:6060    # expvar and pprof on another port
 //
 // The server's code is in internal/echo, so that tests, the self-test and
 // the benchmarks run it in-process.
 package main
 
 import (
+	"expvar"
 	"flag"
 	"fmt"
 	"log"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -45,6 +49,7 @@ func main() {
 	maxHeader := flag.Int("max-header", handshake.DefaultMaxBytes, "largest request header block in bytes; a larger one is refused with 431")
 	viaHTTP := flag.Bool("http", false, "read the opening handshakes through net/http instead of the push-fed parser")
 	logConns := flag.Bool("log", false, "log one line per connection")
+	debug := flag.String("debug", "", "serve expvar (/debug/vars) and pprof (/debug/pprof/) on this address; off when empty")
 	var cfg echo.Config
 	echo.CompressFlags(flag.CommandLine, &cfg)
 	flag.Parse()
@@ -58,6 +63,15 @@ func main() {
 	if *logConns {
 		srv.Log = log.New(os.Stderr, "wsecho: ", log.LstdFlags)
 	}
+	if *debug != "" {
+		a, err := serveDebug(*debug)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wsecho:", err)
+			os.Exit(1)
+		}
+		// Scripts read the debug address from this line.
+		fmt.Printf("wsecho debug on http://%s/debug/vars\n", a)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wsecho:", err)
@@ -69,4 +83,28 @@ func main() {
 		fmt.Fprintln(os.Stderr, "wsecho:", err)
 		os.Exit(1)
 	}
+}
+
+// serveDebug serves the standard library's expvar (/debug/vars: "memstats",
+// and "wsecho" with the messages echoed so far, whose ratio is the
+// allocations per message) and pprof (/debug/pprof/) on a listener of their
+// own, apart from the WebSocket port, on a mux of their own (nothing else
+// registered on http.DefaultServeMux is exposed), and returns its address.
+func serveDebug(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	expvar.Publish("wsecho", expvar.Func(func() any {
+		return map[string]int64{"messages": echo.Echoed()}
+	}))
+	mux := http.NewServeMux()
+	mux.Handle("/debug/vars", expvar.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go http.Serve(ln, mux)
+	return ln.Addr().String(), nil
 }

@@ -8,6 +8,14 @@
 //	go run ./cmd/wsselftest                # every case, both roles
 //	go run ./cmd/wsselftest -cases '6.*'   # one section
 //
+// Cases run -parallel at a time (8 by default, as cmd/wstest plays them;
+// in the server role the performance cases of section 9 alone). While they
+// run, stderr shows how far the run got: on a terminal one line kept up to
+// date (cases done of the total, failures, the case running, the time
+// taken and an estimate of the time left), in a log a line per section and
+// at least one a minute, with -v a line per case. The summary goes to
+// stdout once the run is over.
+//
 // The verdict is strict: every case must be OK, in its behaviour and in its
 // closing behaviour (INFORMATIONAL where the case itself is informational);
 // NON-STRICT counts as a failure here although Autobahn's summary passes
@@ -15,11 +23,12 @@
 // suite could not run.
 //
 // It lives apart from cmd/wstest on purpose: the judge (cmd/wstest,
-// internal/autobahn) never imports the library it judges, while this
+// package conformance) never imports the library it judges, while this
 // command links both.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -32,7 +41,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wsframe/wsframe/internal/autobahn"
+	"github.com/wsframe/wsframe/conformance"
 	"github.com/wsframe/wsframe/internal/echo"
 )
 
@@ -46,9 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := fl.String("outdir", "reports", "where the HTML and JSON reports go (servers/ and clients/ below it)")
 	cases := fl.String("cases", "*", "comma-separated Autobahn case patterns to run")
 	exclude := fl.String("exclude", "", "comma-separated case patterns to leave out")
-	parallel := fl.Int("parallel", 4, "cases run at once (in the server role performance cases always run alone)")
+	parallel := fl.Int("parallel", conformance.DefaultParallel, "cases run at once (in the server role performance cases always run alone)")
 	roles := fl.String("roles", "server,client", "which roles to test: server (wsecho), client (wsclient) or both")
-	verbose := fl.Bool("v", false, "print one line per case")
+	verbose := fl.Bool("v", false, "progress: one line per case (on stderr)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -57,38 +66,61 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	include := splitList(*cases)
 	excl := splitList(*exclude)
+	planned, err := conformance.MatchCases(include, excl)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsselftest:", err)
+		return 2
+	}
+	agents := map[string]string{"server": "wsecho", "client": "wsclient"}
+	for _, role := range splitList(*roles) {
+		if agents[role] == "" {
+			fmt.Fprintf(stderr, "wsselftest: unknown role %q (want server or client)\n", role)
+			return 2
+		}
+	}
+	// One progress display for both roles, which knows the whole run
+	// from the start; it writes to stderr, the summary to stdout.
+	progress := conformance.NewProgress(stderr, *verbose)
+	defer progress.Done()
+	for _, role := range splitList(*roles) {
+		progress.Planned(agents[role], planned)
+	}
 	status := 0
 	var passed, failed int
+	// The summaries wait for the end of the progress display, which a
+	// terminal shows on the same screen.
+	var summary bytes.Buffer
 	for _, role := range splitList(*roles) {
-		var res *autobahn.Results
+		var res *conformance.Results
 		var dir string
 		var err error
 		start := time.Now()
 		switch role {
 		case "server":
 			dir = filepath.Join(*outdir, "servers")
-			res, err = testServer(ctx, include, excl, *parallel, *verbose, stdout)
+			res, err = testServer(ctx, include, excl, *parallel, progress)
 		case "client":
 			dir = filepath.Join(*outdir, "clients")
-			res, err = testClient(ctx, include, excl, *parallel, *verbose, stdout)
-		default:
-			fmt.Fprintf(stderr, "wsselftest: unknown role %q (want server or client)\n", role)
-			return 2
+			res, err = testClient(ctx, include, excl, *parallel, progress)
 		}
 		if err != nil {
+			progress.Done()
 			fmt.Fprintf(stderr, "wsselftest: %s role: %v\n", role, err)
 			return 2
 		}
-		if err := autobahn.WriteReports(res, dir); err != nil {
+		if err := conformance.WriteReports(res, dir); err != nil {
+			progress.Done()
 			fmt.Fprintf(stderr, "wsselftest: writing reports: %v\n", err)
 			return 2
 		}
-		p, f := summarize(res, dir, time.Since(start), stdout)
+		p, f := summarize(res, dir, time.Since(start), &summary)
 		passed, failed = passed+p, failed+f
 		if f > 0 || p == 0 {
 			status = 1
 		}
 	}
+	progress.Done()
+	stdout.Write(summary.Bytes())
 	// The last line, as cmd/wstest prints it, but strict: a NON-STRICT
 	// case counts as failed here.
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
@@ -106,7 +138,7 @@ func splitList(s string) []string {
 }
 
 // testServer runs the suite as fuzzingclient against cmd/wsecho's server.
-func testServer(ctx context.Context, include, exclude []string, parallel int, verbose bool, stdout io.Writer) (*autobahn.Results, error) {
+func testServer(ctx context.Context, include, exclude []string, parallel int, progress conformance.Observer) (*conformance.Results, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -116,12 +148,9 @@ func testServer(ctx context.Context, include, exclude []string, parallel int, ve
 	// Autobahn's one-second timeouts: keep ours shorter.
 	srv := &echo.Server{Config: echo.Config{CloseTimeout: 500 * time.Millisecond, Compress: true}}
 	go srv.Serve(ln)
-	runner := &autobahn.Runner{Parallel: parallel}
-	if verbose {
-		runner.Log = stdout
-	}
-	spec := &autobahn.ClientSpec{
-		Servers:      []autobahn.ServerEntry{{Agent: "wsecho", URL: "ws://" + ln.Addr().String()}},
+	runner := &conformance.Runner{Parallel: parallel, Observer: progress}
+	spec := &conformance.ClientSpec{
+		Servers:      []conformance.ServerEntry{{Agent: "wsecho", URL: "ws://" + ln.Addr().String()}},
 		Cases:        include,
 		ExcludeCases: exclude,
 	}
@@ -130,16 +159,13 @@ func testServer(ctx context.Context, include, exclude []string, parallel int, ve
 
 // testClient runs the suite as fuzzingserver against cmd/wsclient's
 // Autobahn mode.
-func testClient(ctx context.Context, include, exclude []string, parallel int, verbose bool, stdout io.Writer) (*autobahn.Results, error) {
+func testClient(ctx context.Context, include, exclude []string, parallel int, progress conformance.Observer) (*conformance.Results, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	runner := &autobahn.Runner{}
-	if verbose {
-		runner.Log = stdout
-	}
-	fs, err := autobahn.NewFuzzServer(runner, &autobahn.ServerSpec{
+	runner := &conformance.Runner{Observer: progress}
+	fs, err := conformance.NewFuzzServer(runner, &conformance.ServerSpec{
 		URL:          "ws://" + ln.Addr().String(),
 		Cases:        include,
 		ExcludeCases: exclude,
@@ -166,15 +192,13 @@ func testClient(ctx context.Context, include, exclude []string, parallel int, ve
 // strictOK reports whether a case is OK without concessions: behaviour OK
 // (or INFORMATIONAL, for the cases whose outcome is only recorded) and the
 // closing behaviour OK or INFORMATIONAL.
-func strictOK(r *autobahn.CaseResult) bool {
-	b := r.Behavior == autobahn.OK || r.Behavior == autobahn.Informational
-	c := r.BehaviorCl == autobahn.OK || r.BehaviorCl == autobahn.Informational
-	return b && c && r.Passed()
+func strictOK(r *conformance.CaseResult) bool {
+	return r.Passed() && r.Behavior != conformance.NonStrict
 }
 
 // summarize prints one role's verdicts and returns how many cases were
 // strictly OK and how many were not.
-func summarize(res *autobahn.Results, dir string, took time.Duration, stdout io.Writer) (passed, failed int) {
+func summarize(res *conformance.Results, dir string, took time.Duration, stdout io.Writer) (passed, failed int) {
 	for _, agent := range res.Agents() {
 		verdicts := map[string]int{}
 		var bad []string

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wsframe/wsframe/internal/autobahn"
+	"github.com/wsframe/wsframe/conformance"
 )
 
 // A quick run of both roles over a few sections: exit 0, a summary per
@@ -24,6 +24,12 @@ func TestSelfTest(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// Progress on stderr counts both roles from the start: 88 cases each.
+	for _, want := range []string{"wsecho: section 1 done, 16 cases, 0 failed; ", "/176 cases, 0 failed", "\n176/176 cases, 0 failed, in "} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+		}
+	}
 	for _, role := range []string{"servers", "clients"} {
 		if _, err := os.Stat(filepath.Join(dir, role, "index.html")); err != nil {
 			t.Error(err)
@@ -36,17 +42,17 @@ func TestStrictOK(t *testing.T) {
 		behavior, close string
 		want            bool
 	}{
-		{autobahn.OK, autobahn.OK, true},
-		{autobahn.Informational, autobahn.Informational, true},
-		{autobahn.OK, autobahn.Informational, true},
-		{autobahn.NonStrict, autobahn.OK, false}, // Autobahn passes it; we do not
-		{autobahn.OK, autobahn.WrongCode, false},
-		{autobahn.OK, autobahn.Unclean, false},
-		{autobahn.Failed, autobahn.OK, false},
-		{autobahn.Unimplemented, autobahn.OK, false},
+		{conformance.OK, conformance.OK, true},
+		{conformance.Informational, conformance.Informational, true},
+		{conformance.OK, conformance.Informational, true},
+		{conformance.NonStrict, conformance.OK, false}, // Autobahn passes it; we do not
+		{conformance.OK, conformance.WrongCode, false},
+		{conformance.OK, conformance.Unclean, false},
+		{conformance.Failed, conformance.OK, false},
+		{conformance.Unimplemented, conformance.OK, false},
 	}
 	for _, c := range cases {
-		r := &autobahn.CaseResult{Behavior: c.behavior, BehaviorCl: c.close}
+		r := &conformance.CaseResult{Behavior: c.behavior, BehaviorCl: c.close}
 		if got := strictOK(r); got != c.want {
 			t.Errorf("%s/%s: strictOK %v, want %v", c.behavior, c.close, got, c.want)
 		}

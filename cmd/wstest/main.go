@@ -15,9 +15,21 @@
 // 12.* and 13.* offer or accept permessage-deflate; a peer that declines
 // it gets UNIMPLEMENTED there, which counts as failed.
 //
-// The last line on stdout is "N passed, N failed" (NON-STRICT and
-// INFORMATIONAL count as passed); the exit status is 1 when any case
-// failed and 2 when wstest could not run.
+// As fuzzingclient it plays -parallel cases at once (8 by default; the
+// performance cases of section 9 always alone), each on its own
+// connection, as far as Autobahn's semantics allow: -parallel 1 plays them
+// one by one, as Autobahn does.
+//
+// Progress goes to stderr: on a terminal one line kept up to date (cases
+// done out of the total, failures, the case running, the time taken and
+// an estimate of the time left), in a log a line per section and at least
+// one a minute, with -v a line per case. stdout gets the summary, and its
+// last line is "N passed, N failed" (NON-STRICT and INFORMATIONAL count as
+// passed); the exit status is 1 when any case failed and 2 when wstest
+// could not run.
+//
+// The engine is the package github.com/wsframe/wsframe/conformance, which
+// also runs the cases as subtests of go test.
 package main
 
 import (
@@ -33,7 +45,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/wsframe/wsframe/internal/autobahn"
+	"github.com/wsframe/wsframe/conformance"
 )
 
 func main() {
@@ -45,22 +57,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	mode := fl.String("m", "", "mode: fuzzingclient (test servers), fuzzingserver (test clients) or cases (list cases)")
 	specPath := fl.String("s", "", "spec file (default fuzzingclient.json or fuzzingserver.json)")
-	parallel := fl.Int("parallel", 1, "cases run at once (performance cases always run alone)")
-	verbose := fl.Bool("v", false, "print one line per case")
-	openT := fl.Duration("open-timeout", autobahn.DefaultTimeouts.Open, "bound on dialing plus the opening handshake")
-	closeT := fl.Duration("close-timeout", autobahn.DefaultTimeouts.Close, "bound on the peer's reply to our close frame")
-	dropT := fl.Duration("drop-timeout", autobahn.DefaultTimeouts.ServerDrop, "bound on the server closing TCP after the closing handshake")
+	parallel := fl.Int("parallel", conformance.DefaultParallel, "fuzzingclient: cases run at once (performance cases always run alone); 1 runs them one by one, as Autobahn does")
+	verbose := fl.Bool("v", false, "progress: one line per case (on stderr)")
+	openT := fl.Duration("open-timeout", conformance.DefaultTimeouts.Open, "bound on dialing plus the opening handshake")
+	closeT := fl.Duration("close-timeout", conformance.DefaultTimeouts.Close, "bound on the peer's reply to our close frame")
+	dropT := fl.Duration("drop-timeout", conformance.DefaultTimeouts.ServerDrop, "bound on the server closing TCP after the closing handshake")
 	once := fl.Bool("once", false, "fuzzingserver: exit after the first /updateReports, with the summary and exit status")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	runner := &autobahn.Runner{
-		Timeouts: autobahn.Timeouts{Open: *openT, Close: *closeT, ServerDrop: *dropT},
+	runner := &conformance.Runner{
+		Timeouts: conformance.Timeouts{Open: *openT, Close: *closeT, ServerDrop: *dropT},
 		Parallel: *parallel,
 	}
-	if *verbose {
-		runner.Log = stdout
-	}
+	// Progress goes to stderr, so that stdout has the summary only.
+	progress := conformance.NewProgress(stderr, *verbose)
+	runner.Observer = progress
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -71,12 +83,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if *specPath == "" {
 			*specPath = "fuzzingclient.json"
 		}
-		spec, err := autobahn.LoadClientSpec(*specPath)
+		spec, err := conformance.LoadClientSpec(*specPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "wstest:", err)
 			return 2
 		}
 		res, err := runner.FuzzServers(ctx, spec)
+		progress.Done()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "wstest:", err)
 			return 2
@@ -86,12 +99,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if *specPath == "" {
 			*specPath = "fuzzingserver.json"
 		}
-		spec, err := autobahn.LoadServerSpec(*specPath)
+		spec, err := conformance.LoadServerSpec(*specPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "wstest:", err)
 			return 2
 		}
-		return serve(ctx, runner, spec, *once, stdout, stderr)
+		return serve(ctx, runner, spec, *once, progress, stdout, stderr)
 	default:
 		fmt.Fprintln(stderr, "wstest: -m must be fuzzingclient, fuzzingserver or cases")
 		fl.Usage()
@@ -99,13 +112,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func serve(ctx context.Context, runner *autobahn.Runner, spec *autobahn.ServerSpec, once bool, stdout, stderr io.Writer) int {
+func serve(ctx context.Context, runner *conformance.Runner, spec *conformance.ServerSpec, once bool, progress *conformance.Progress, stdout, stderr io.Writer) int {
 	u, err := url.Parse(spec.URL)
 	if err != nil || u.Scheme != "ws" || u.Host == "" {
 		fmt.Fprintf(stderr, "wstest: url %q: want ws://host:port\n", spec.URL)
 		return 2
 	}
-	fs, err := autobahn.NewFuzzServer(runner, spec)
+	fs, err := conformance.NewFuzzServer(runner, spec)
 	if err != nil {
 		fmt.Fprintln(stderr, "wstest:", err)
 		return 2
@@ -118,7 +131,7 @@ func serve(ctx context.Context, runner *autobahn.Runner, spec *autobahn.ServerSp
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	fs.Reports = func(agent string) {
-		if err := autobahn.WriteReports(fs.Results, spec.Outdir); err != nil {
+		if err := conformance.WriteReports(fs.Results, spec.Outdir); err != nil {
 			fmt.Fprintln(stderr, "wstest: writing reports:", err)
 		}
 		if once {
@@ -126,7 +139,9 @@ func serve(ctx context.Context, runner *autobahn.Runner, spec *autobahn.ServerSp
 		}
 	}
 	fmt.Fprintf(stdout, "wstest fuzzing server on ws://%s, %d cases for any client connecting\n", ln.Addr(), fs.CaseCount())
-	if err := fs.Serve(ctx, ln); err != nil {
+	err = fs.Serve(ctx, ln)
+	progress.Done()
+	if err != nil {
 		fmt.Fprintln(stderr, "wstest:", err)
 		return 2
 	}
@@ -135,8 +150,8 @@ func serve(ctx context.Context, runner *autobahn.Runner, spec *autobahn.ServerSp
 
 // finish writes the reports and prints the counts; the summary line is
 // the last line on stdout.
-func finish(res *autobahn.Results, outdir string, stdout, stderr io.Writer) int {
-	if err := autobahn.WriteReports(res, outdir); err != nil {
+func finish(res *conformance.Results, outdir string, stdout, stderr io.Writer) int {
+	if err := conformance.WriteReports(res, outdir); err != nil {
 		fmt.Fprintln(stderr, "wstest: writing reports:", err)
 		return 2
 	}
@@ -149,7 +164,7 @@ func finish(res *autobahn.Results, outdir string, stdout, stderr io.Writer) int 
 		for _, r := range res.ForAgent(agent) {
 			verdicts[r.Behavior]++
 			closes[r.BehaviorCl]++
-			sections[autobahn.Section(r.ID)]++
+			sections[conformance.Section(r.ID)]++
 			total += time.Duration(r.Duration) * time.Millisecond
 			if !r.Passed() {
 				failed = append(failed, r.ID)
@@ -197,10 +212,10 @@ func counts(m map[string]int) string {
 
 func listCases(stdout io.Writer) int {
 	perSection := map[string]int{}
-	for _, c := range autobahn.Cases() {
-		perSection[autobahn.Section(c.ID)]++
+	for _, c := range conformance.Cases() {
+		perSection[conformance.Section(c.ID)]++
 		fmt.Fprintf(stdout, "%-8s %s\n", c.ID, c.Description)
 	}
-	fmt.Fprintf(stdout, "cases per section: %s; %d in all\n", counts(perSection), len(autobahn.Cases()))
+	fmt.Fprintf(stdout, "cases per section: %s; %d in all\n", counts(perSection), len(conformance.Cases()))
 	return 0
 }

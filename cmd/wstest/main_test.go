@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wsframe/wsframe/internal/autobahn"
+	"github.com/wsframe/wsframe/conformance"
 )
 
 func TestUsage(t *testing.T) {
@@ -55,6 +55,16 @@ func TestSummaryAndExitStatus(t *testing.T) {
 	if code != 1 || lines[len(lines)-1] != "0 passed, 8 failed" {
 		t.Errorf("exit %d, output:\n%s%s", code, out.String(), errb.String())
 	}
+	// Progress goes to stderr (not a terminal here: a line per section
+	// and a last count), never into the summary.
+	for _, want := range []string{"gone: section 1 done, 8 cases, 8 failed; 8/8 cases, 8 failed", "\n8/8 cases, 8 failed, in "} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if strings.Contains(out.String(), "cases, 8 failed") {
+		t.Errorf("progress on stdout:\n%s", out.String())
+	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "index.json")); err != nil {
 		t.Error(err)
 	}
@@ -62,10 +72,10 @@ func TestSummaryAndExitStatus(t *testing.T) {
 
 // TestSampleSpecs: the sample spec files in testdata load.
 func TestSampleSpecs(t *testing.T) {
-	if _, err := autobahn.LoadClientSpec("testdata/fuzzingclient.json"); err != nil {
+	if _, err := conformance.LoadClientSpec("testdata/fuzzingclient.json"); err != nil {
 		t.Error(err)
 	}
-	if _, err := autobahn.LoadServerSpec("testdata/fuzzingserver.json"); err != nil {
+	if _, err := conformance.LoadServerSpec("testdata/fuzzingserver.json"); err != nil {
 		t.Error(err)
 	}
 }

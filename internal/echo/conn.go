@@ -20,8 +20,15 @@
 // (about 900 bytes) and the runtime's socket bookkeeping. With
 // permessage-deflate, compress/flate state is pooled too, held only while a
 // message is in progress; only context takeover keeps some between messages
-// (the peer's: 64 KiB of history; ours, with CompressTakeover: a
+// (the peer's: 32 KiB of history; ours, with CompressTakeover: a
 // compress/flate writer, about 1.2 MB).
+//
+// A message grows in one buffer up to 1 MiB and in 1 MiB chunks beyond
+// (spill.go), never copied to grow, so a peer that grows a message to the
+// limit, in frames or as a deflate bomb, costs the limit and not twice it.
+// Echoes and pongs are queued and written just before the reader waits for
+// the socket again, so everything one read produced leaves in one write
+// (batch.go).
 
 package echo
 
@@ -30,8 +37,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/wsframe/wsframe"
 	"github.com/wsframe/wsframe/codec"
 	"github.com/wsframe/wsframe/pmdeflate"
 	"github.com/wsframe/wsframe/utf8valid"
@@ -157,6 +166,13 @@ func (e *CloseError) Error() string {
 // Unwrap returns the cause of a close we started.
 func (e *CloseError) Unwrap() error { return e.Err }
 
+// echoed counts the messages Echo has sent back, in all connections.
+var echoed atomic.Int64
+
+// Echoed returns how many messages Conn.Echo has sent back in this
+// process, for cmd/wsecho's expvar.
+func Echoed() int64 { return echoed.Load() }
+
 // Errors a connection fails with when a timer runs out. They are used as
 // the reason of the Close frame sent, and as CloseError.Err.
 var (
@@ -195,6 +211,7 @@ type Conn struct {
 	rest     []byte // unconsumed part of *rbuf or of pending
 	readDL   time.Time
 	msg      *[]byte // pooled message buffer: headroom, then the payload
+	big      spill   // the message's bytes beyond spillAt
 	msgDL    time.Time
 	inMsg    bool
 	draining bool // closing handshake under way: deadline fixed
@@ -222,6 +239,7 @@ type Conn struct {
 	closed  bool // a Close frame went out
 	hdr     [codec.MaxHeaderLen]byte
 	bufs    [2][]byte
+	out     batch // the reader's echoes and pongs, written before it blocks
 }
 
 // newConn wraps nc, over which the opening handshake is done; pending are
@@ -324,6 +342,10 @@ func (c *Conn) next() (codec.Event, error) {
 			return ev, nil
 		}
 		c.releaseRead()
+		// What this read produced leaves before the next read waits.
+		if err := c.flush(); err != nil {
+			return ev, err
+		}
 		if err := c.fill(); err != nil {
 			return ev, c.readErr(err)
 		}
@@ -381,7 +403,7 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 				}
 				continue
 			}
-			*c.msg = append(*c.msg, ev.Payload...)
+			c.appendPayload(ev.Payload)
 		case codec.EventMessageEnd:
 			c.inMsg = false
 			c.msgs++
@@ -389,7 +411,7 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 		case codec.EventControl:
 			switch ev.Message {
 			case codec.OpPing:
-				if err := c.writeControl(codec.OpPong, ev.Payload); err != nil {
+				if err := c.queueControl(codec.OpPong, ev.Payload); err != nil {
 					return 0, c.abort(err)
 				}
 			case codec.OpPong:
@@ -407,17 +429,20 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 // message, within the message limit, checking a text message's UTF-8 as it
 // grows (fail-fast, as for uncompressed text).
 func (c *Conn) inflate(p []byte, final bool) error {
-	n := len(*c.msg)
-	b, err := c.dec.AppendInflate(*c.msg, p, final)
-	*c.msg = b
-	if err != nil {
+	if err := c.inflateInto(p, final, c.checkText); err != nil {
 		return err
 	}
+	if c.ztext && final && c.utf8.Finish() != nil {
+		return codec.ErrInvalidUTF8
+	}
+	return nil
+}
+
+// checkText validates the next inflated bytes of a compressed message
+// when it is text.
+func (c *Conn) checkText(b []byte) error {
 	if c.ztext {
-		if _, err := c.utf8.Write(b[n:]); err != nil {
-			return codec.ErrInvalidUTF8
-		}
-		if final && c.utf8.Finish() != nil {
+		if _, err := c.utf8.Write(b); err != nil {
 			return codec.ErrInvalidUTF8
 		}
 	}
@@ -430,28 +455,35 @@ func (c *Conn) startMessage() {
 		c.msg = getMsgBuf()
 	}
 	*c.msg = (*c.msg)[:headroom]
+	c.releaseSpill() // the previous message's, for ReadMessage's callers
 	c.inMsg = true
 	c.msgDL = c.now.Add(c.cfg.MessageTimeout)
 }
 
 // reserve grows the message buffer for n more bytes at once, so that a
-// large frame is not copied again and again as it arrives.
+// large frame is not copied again and again as it arrives, but never
+// beyond spillAt (and the limit): the rest of a larger message goes into
+// chunks (see spill.go).
 func (c *Conn) reserve(n int) {
 	b := *c.msg
-	if cap(b)-len(b) < n {
-		// At least double, or a message in many small frames would be
-		// copied once per frame.
-		// Never beyond the limit, which the codec has checked len(b)+n
-		// against, so a message near the limit costs no more than it.
-		limit := headroom + int(min(c.cfg.MaxMessage, int64(maxInt-headroom)))
-		grow := 2 * cap(b)
-		if grow >= limit-limit/4 {
-			grow = limit // rather than once more just short of it
-		}
-		nb := make([]byte, len(b), max(len(b)+n, grow))
-		copy(nb, b)
-		*c.msg = nb
+	if len(c.big.chunks) > 0 {
+		return // already spilling
 	}
+	headMax := c.headMax()
+	want := min(len(b)+n, headMax)
+	if cap(b) >= want {
+		return
+	}
+	// At least double, or a message in many small frames would be copied
+	// once per frame; near headMax, headMax at once rather than once more
+	// just short of it.
+	grow := max(want, 2*cap(b))
+	if grow >= headMax-headMax/4 {
+		grow = headMax
+	}
+	nb := make([]byte, len(b), grow)
+	copy(nb, b)
+	*c.msg = nb
 }
 
 // releaseMsg returns the message buffer to the pool.
@@ -460,6 +492,7 @@ func (c *Conn) releaseMsg() {
 		putMsgBuf(c.msg)
 		c.msg = nil
 	}
+	c.releaseSpill()
 }
 
 // ReadMessage returns the next data message, its opcode (codec.OpText or
@@ -473,7 +506,7 @@ func (c *Conn) ReadMessage() (codec.Opcode, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return op, (*c.msg)[headroom:], nil
+	return op, c.joined(), nil
 }
 
 // Echo sends every data message back with its opcode until the connection
@@ -486,6 +519,10 @@ func (c *Conn) Echo() error {
 			// here, near the top of the stack (see Server.run), rather
 			// than under readMessage. The codec has no event due then.
 			c.releaseRead()
+			// The echoes of the last read leave in one write.
+			if err := c.flush(); err != nil {
+				return c.abort(err)
+			}
 			if err := c.fill(); err != nil {
 				return c.fail(c.readErr(err))
 			}
@@ -499,38 +536,100 @@ func (c *Conn) Echo() error {
 		if err != nil {
 			return c.abort(err)
 		}
+		echoed.Add(1)
 	}
 }
 
-// writeMsgBuf sends c.msg's payload as one frame, its header written into
-// the headroom in front of it: one write, no copy of the payload (a
-// client masks it in place).
+// writeMsgBuf queues c.msg's payload as one frame, its header written
+// into the headroom in front of it (no copy of the payload for a large
+// message, which is queued by reference: a client masks it in place); the
+// queue is written before the reader next waits for the socket.
 func (c *Conn) writeMsgBuf(op codec.Opcode) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.closed {
 		return ErrClosed
 	}
-	b := *c.msg
+	owner := c.msg
+	b := *owner
+	spilled := len(c.big.chunks) > 0
 	h := codec.Header{Fin: true, Opcode: op}
-	if c.deflate && len(b)-headroom >= c.cfg.CompressMin {
+	if c.deflate && c.msgLen() >= int64(c.cfg.CompressMin) {
 		zp := getMsgBuf()
-		defer putMsgBuf(zp)
-		z, err := c.comp.AppendMessage((*zp)[:headroom], b[headroom:])
+		z, err := c.compressMsg((*zp)[:headroom])
 		*zp = z
 		if err != nil {
+			putMsgBuf(zp)
 			return err
 		}
-		b = z
+		owner, b, spilled = zp, z, false
 		h.Rsv = codec.Rsv1
+	}
+	if spilled {
+		return c.queueSpilledMsg(h)
 	}
 	bufs, err := c.snd.Buffers(net.Buffers(c.bufs[:0]), &c.hdr, h, b[headroom:])
 	if err != nil {
+		if owner != c.msg {
+			putMsgBuf(owner)
+		}
 		return err
 	}
 	hl := len(bufs[0])
 	copy(b[headroom-hl:], bufs[0])
-	return c.writeAt(b[headroom-hl:], c.now)
+	taken, err := c.queueFrame(b[headroom-hl:], owner)
+	switch {
+	case taken && owner == c.msg:
+		c.msg = nil // the queue gives it back after the write
+	case !taken && owner != c.msg:
+		putMsgBuf(owner)
+	}
+	return err
+}
+
+// compressMsg appends the compressed payload of the message (head and
+// chunks) to dst.
+func (c *Conn) compressMsg(dst []byte) ([]byte, error) {
+	head := (*c.msg)[headroom:]
+	if len(c.big.chunks) == 0 {
+		return c.comp.AppendMessage(dst, head)
+	}
+	dst, err := c.comp.Append(dst, head, false)
+	for i, ch := range c.big.chunks {
+		if err != nil {
+			break
+		}
+		dst, err = c.comp.Append(dst, *ch, i == len(c.big.chunks)-1)
+	}
+	return dst, err
+}
+
+// queueSpilledMsg queues a message that spilled into chunks as one frame
+// of h: its header in the head's headroom, the head and the chunks by
+// reference (a client masks them in place, the key running on from one
+// to the next). The queue takes them over. The caller holds wmu.
+func (c *Conn) queueSpilledMsg(h codec.Header) error {
+	fh, err := c.snd.FrameHeader(h, c.msgLen())
+	if err != nil {
+		return err
+	}
+	b := *c.msg
+	hl := fh.Len()
+	if _, err := fh.Put(b[headroom-hl : headroom]); err != nil {
+		return err
+	}
+	if fh.Masked {
+		pos := wsframe.Mask(fh.Key, 0, b[headroom:])
+		for _, ch := range c.big.chunks {
+			pos = wsframe.Mask(fh.Key, pos, *ch)
+		}
+	}
+	if err := c.queueChunks(b[headroom-hl:], c.msg, c.big.chunks); err != nil {
+		return err
+	}
+	c.msg = nil
+	c.big = spill{} // the chunks are the queue's now
+	return nil
 }
 
 // write sends b with the write deadline armed; the caller holds wmu.
@@ -540,16 +639,22 @@ func (c *Conn) write(b []byte) error { return c.writeAt(b, time.Now()) }
 // time of its last read rather than asking the clock again (a clock read
 // costs about as much as parsing a frame header).
 func (c *Conn) writeAt(b []byte, now time.Time) error {
-	want := now.Add(c.cfg.WriteTimeout)
-	// Re-armed lazily, as armRead does with the read deadline.
-	if c.writeDL.After(want) || want.Sub(c.writeDL) >= c.cfg.WriteTimeout/8 {
-		c.writeDL = want
-		if err := c.nc.SetWriteDeadline(want); err != nil {
-			return err
-		}
+	if err := c.armWrite(now); err != nil {
+		return err
 	}
 	_, err := c.nc.Write(b)
 	return err
+}
+
+// armWrite sets the write deadline WriteTimeout from now. It is re-armed
+// lazily, as armRead does with the read deadline.
+func (c *Conn) armWrite(now time.Time) error {
+	want := now.Add(c.cfg.WriteTimeout)
+	if c.writeDL.After(want) || want.Sub(c.writeDL) >= c.cfg.WriteTimeout/8 {
+		c.writeDL = want
+		return c.nc.SetWriteDeadline(want)
+	}
+	return nil
 }
 
 // WriteMessage sends payload as one data message of type op (codec.OpText
@@ -583,6 +688,10 @@ func (c *Conn) WriteMessage(op codec.Opcode, payload []byte, frameSize int) erro
 		return err
 	}
 	*bp = b
+	// Whatever the reader queued goes first.
+	if err := c.flushLocked(); err != nil {
+		return err
+	}
 	return c.write(b)
 }
 
@@ -597,16 +706,36 @@ func (c *Conn) Ping(payload []byte) error {
 	return c.writeControlLocked(codec.OpPing, payload)
 }
 
-func (c *Conn) writeControl(op codec.Opcode, payload []byte) error {
+// queueControl queues the reader's answer to a control frame (a pong)
+// with its echoes, in the order they were produced.
+func (c *Conn) queueControl(op codec.Opcode, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.closed {
 		return ErrClosed
 	}
-	return c.writeControlLocked(op, payload)
+	// A control frame is at most 2+4+125 bytes.
+	if !c.out.get().room(codec.MaxHeaderLen + codec.MaxControlPayload) {
+		if err := c.flushLocked(); err != nil {
+			return err
+		}
+		c.out.get().room(codec.MaxHeaderLen + codec.MaxControlPayload)
+	}
+	q := c.out.queue
+	b, err := c.snd.AppendFrame(*q.buf, codec.Header{Fin: true, Opcode: op}, payload)
+	// (AppendFrame grows the buffer if it must; see queue.room.)
+	if err != nil {
+		return err
+	}
+	*q.buf = b
+	return nil
 }
 
 func (c *Conn) writeControlLocked(op codec.Opcode, payload []byte) error {
+	// Whatever the reader queued goes first.
+	if err := c.flushLocked(); err != nil {
+		return err
+	}
 	// Control frames are rare: their buffer comes from the pool rather
 	// than from every Conn.
 	bp := getMsgBuf()
@@ -625,7 +754,12 @@ func (c *Conn) sendClose(code codec.CloseCode, reason string) error {
 	if c.closed {
 		return ErrClosed
 	}
+	// The echoes queued so far go before the Close.
+	flushErr := c.flushLocked()
 	c.closed = true
+	if flushErr != nil {
+		return flushErr
+	}
 	if len(reason) > codec.MaxCloseReason {
 		reason = reason[:codec.MaxCloseReason]
 	}
@@ -687,6 +821,7 @@ func (c *Conn) fail(err error) error {
 func (c *Conn) abort(err error) error {
 	c.wmu.Lock()
 	c.closed = true
+	c.out.drop() // what is queued cannot be written any more
 	if c.deflate {
 		_ = c.comp.Reset(pmdeflate.CompressorConfig{Level: c.cfg.CompressLevel}) // gives the writer back
 	}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package conformance
+
+// raceEnabled is true in -race builds.
+const raceEnabled = false
