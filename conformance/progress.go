@@ -121,16 +121,18 @@ func (p *Progress) begin() {
 	if p.mode == progressLog {
 		tick = 5 * time.Second
 	}
-	go p.loop(tick)
+	go p.loop(tick, p.stop, p.gone)
 }
 
-func (p *Progress) loop(tick time.Duration) {
-	defer close(p.gone)
+// loop redraws every tick until stop is closed, then closes gone. It
+// takes the channels as arguments: Done clears the fields.
+func (p *Progress) loop(tick time.Duration, stop <-chan struct{}, gone chan<- struct{}) {
+	defer close(gone)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
-		case <-p.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			p.tick()
