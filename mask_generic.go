@@ -109,45 +109,10 @@ func maskCopyGeneric(dst, src []byte, k uint32) {
 // the middle. All of them are loaded before any is stored, so the bytes two
 // words share are XORed once, from the original data, and stored twice
 // with the same value.
-func maskSmall(b []byte, k uint32) {
-	k64 := uint64(k)<<32 | uint64(k)
-	for len(b) >= 32 {
-		b = b[:len(b):len(b)]
-		ne.PutUint64(b[0:], ne.Uint64(b[0:])^k64)
-		ne.PutUint64(b[8:], ne.Uint64(b[8:])^k64)
-		ne.PutUint64(b[16:], ne.Uint64(b[16:])^k64)
-		ne.PutUint64(b[24:], ne.Uint64(b[24:])^k64)
-		b = b[32:]
-	}
-	n := len(b)
-	switch {
-	case n >= 16:
-		kt := rotWord64(k64, n)
-		w0, w1 := ne.Uint64(b[0:]), ne.Uint64(b[8:])
-		w2, w3 := ne.Uint64(b[n-16:]), ne.Uint64(b[n-8:])
-		ne.PutUint64(b[0:], w0^k64)
-		ne.PutUint64(b[8:], w1^k64)
-		ne.PutUint64(b[n-16:], w2^kt)
-		ne.PutUint64(b[n-8:], w3^kt)
-	case n >= 8:
-		kt := rotWord64(k64, n)
-		w0, w1 := ne.Uint64(b), ne.Uint64(b[n-8:])
-		ne.PutUint64(b, w0^k64)
-		ne.PutUint64(b[n-8:], w1^kt)
-	case n >= 4:
-		kt := uint32(rotWord64(k64, n))
-		w0, w1 := ne.Uint32(b), ne.Uint32(b[n-4:])
-		ne.PutUint32(b, w0^k)
-		ne.PutUint32(b[n-4:], w1^kt)
-	default:
-		var kb [4]byte
-		ne.PutUint32(kb[:], k)
-		for i := range b {
-			b[i] ^= kb[i]
-		}
-	}
-}
+func maskSmall(b []byte, k uint32) { maskCopySmall(b, b, k) }
 
+// maskCopySmall may be given dst and src as the same slice: every word is
+// loaded before it, or any word overlapping it, is stored.
 func maskCopySmall(dst, src []byte, k uint32) {
 	k64 := uint64(k)<<32 | uint64(k)
 	dst = dst[:len(src)]
