@@ -34,15 +34,53 @@ import (
 // Mask reads and writes exactly the bytes of b and allocates nothing.
 func Mask(key [4]byte, pos int, b []byte) int {
 	next := (pos + len(b)) & 3
-	if len(b) == 0 {
-		return next
-	}
 	k := rotKey(key, pos)
-	if len(b) < smallMax {
-		maskSmall(b, k)
+	if len(b) >= smallMax {
+		raceWrite(unsafe.Pointer(&b[0]), len(b))
+		maskBulk(unsafe.Pointer(&b[0]), len(b), k)
 		return next
 	}
-	maskBulk(unsafe.Pointer(&b[0]), len(b), k)
+	// The short path is written out here rather than called: at these
+	// sizes a second call costs as much as the masking. After whole
+	// 32-byte blocks the last 0 to 31 bytes take two to four words, some
+	// from the front and as many ending at the last byte, overlapping in
+	// the middle; all are loaded before any is stored, so the bytes two
+	// words share are XORed once, from the original data, and stored
+	// twice with the same value.
+	k64 := uint64(k)<<32 | uint64(k)
+	for len(b) >= 32 {
+		w := b[:32:32]
+		le.PutUint64(w[0:], le.Uint64(w[0:])^k64)
+		le.PutUint64(w[8:], le.Uint64(w[8:])^k64)
+		le.PutUint64(w[16:], le.Uint64(w[16:])^k64)
+		le.PutUint64(w[24:], le.Uint64(w[24:])^k64)
+		b = b[32:]
+	}
+	n := len(b)
+	switch {
+	case n >= 16:
+		kt := rotWord64(k64, n)
+		w0, w1 := le.Uint64(b[0:]), le.Uint64(b[8:])
+		w2, w3 := le.Uint64(b[n-16:]), le.Uint64(b[n-8:])
+		le.PutUint64(b[0:], w0^k64)
+		le.PutUint64(b[8:], w1^k64)
+		le.PutUint64(b[n-16:], w2^kt)
+		le.PutUint64(b[n-8:], w3^kt)
+	case n >= 8:
+		kt := rotWord64(k64, n)
+		w0, w1 := le.Uint64(b), le.Uint64(b[n-8:])
+		le.PutUint64(b, w0^k64)
+		le.PutUint64(b[n-8:], w1^kt)
+	case n >= 4:
+		kt := uint32(rotWord64(k64, n))
+		w0, w1 := le.Uint32(b), le.Uint32(b[n-4:])
+		le.PutUint32(b, w0^k)
+		le.PutUint32(b[n-4:], w1^kt)
+	default:
+		for i := range b {
+			b[i] ^= byte(k >> (8 * i))
+		}
+	}
 	return next
 }
 
@@ -64,13 +102,14 @@ func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 	}
 	dst = checkCopy(dst, src)
 	k := rotKey(key, pos)
-	if len(src) < smallMax {
+	if len(src) < smallCopyMax {
 		maskCopySmall(dst, src, k)
 		return next
 	}
 	if &dst[0] == &src[0] {
 		// The copying kernels may write a destination byte before
 		// reading the source byte at the same address.
+		raceWrite(unsafe.Pointer(&dst[0]), len(src))
 		maskBulk(unsafe.Pointer(&dst[0]), len(src), k)
 		return next
 	}
@@ -102,10 +141,11 @@ func Kernels() []Impl {
 	return append([]Impl(nil), kernels...)
 }
 
-// smallMax is the length below which every kernel stays in Go (maskSmall):
-// up to this size a few word operations beat a call into assembly (see
-// maskSmall; chosen from measurements listed in the README).
-const smallMax = 128
+// smallCopyMax is the length below which MaskCopy, for every kernel,
+// stays in Go (maskCopySmall): up to this size a few word operations beat
+// a call into assembly. Mask's own threshold, smallMax, depends on the
+// architecture's kernels (see the README's measurements).
+const smallCopyMax = 128
 
 // newImpl wraps one kernel's bulk functions in the public contracts of Mask
 // and MaskCopy: argument checks, the short-payload path, race annotations.
@@ -113,15 +153,11 @@ func newImpl(name string, bulk func(p *byte, n int, k uint32), bulkCopy func(dst
 	return Impl{
 		Name: name,
 		Mask: func(key [4]byte, pos int, b []byte) int {
-			next := (pos + len(b)) & 3
-			if len(b) == 0 {
-				return next
-			}
-			k := rotKey(key, pos)
 			if len(b) < smallMax {
-				maskSmall(b, k)
-				return next
+				return Mask(key, pos, b) // the short path is the same Go for all
 			}
+			next := (pos + len(b)) & 3
+			k := rotKey(key, pos)
 			raceWrite(unsafe.Pointer(&b[0]), len(b))
 			bulk(&b[0], len(b), k)
 			return next
@@ -133,7 +169,7 @@ func newImpl(name string, bulk func(p *byte, n int, k uint32), bulkCopy func(dst
 			}
 			dst = checkCopy(dst, src)
 			k := rotKey(key, pos)
-			if len(src) < smallMax {
+			if len(src) < smallCopyMax {
 				maskCopySmall(dst, src, k)
 				return next
 			}
@@ -163,22 +199,19 @@ func checkCopy(dst, src []byte) []byte {
 	return dst
 }
 
-// rotKey packs key into a word whose lowest-addressed byte, when stored in
-// the machine's byte order, is key[pos&3]. XORing such a word (or a vector of
-// them) into memory masks 4 bytes at key offset pos.
+// rotKey packs key into a word whose low byte is key[pos&3], then the
+// bytes that follow it in the key, cyclically. Stored little-endian (as
+// every kernel does, whatever the machine's byte order), XORing such a word
+// (or a vector of them) into memory masks 4 bytes at key offset pos.
 func rotKey(key [4]byte, pos int) uint32 {
-	// Read in the machine's byte order, the key's first byte is the word's
-	// low byte (little-endian) or high byte (big-endian); rotating by pos
-	// bytes towards it brings key[pos&3] there.
-	w := binary.NativeEndian.Uint32(key[:])
-	if bigEndian {
-		return bits.RotateLeft32(w, 8*(pos&3))
-	}
-	return bits.RotateLeft32(w, -8*(pos&3))
+	return bits.RotateLeft32(le.Uint32(key[:]), -8*(pos&3))
 }
 
-// bigEndian is the machine's byte order, found once.
-var bigEndian = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
+// le is the byte order of every word the Go code loads and stores: the
+// key word's. On little-endian machines (those with assembly kernels) it
+// is the native order; big-endian ones get byte-reversed loads and stores,
+// which they have instructions for.
+var le = binary.LittleEndian
 
 // inexactOverlap reports whether x and y share memory without starting at
 // the same address.

@@ -11,8 +11,8 @@ import (
 
 // The assembly kernels in mask_amd64.s. Each XORs n > 0 bytes with the key
 // word key (see rotKey) repeated and touches no byte outside [p, p+n) (or
-// [src, src+n) and [dst, dst+n)). The callers guarantee n >= smallMax and,
-// for the copying forms, that dst and src do not overlap at all (equal
+// [src, src+n) and [dst, dst+n)). The callers guarantee n >= smallMax (in
+// place) or n >= smallCopyMax (copying) and, for the copying forms, that dst and src do not overlap at all (equal
 // slices take the in-place kernel).
 
 //go:noescape
@@ -84,17 +84,33 @@ func avx512Slow() bool {
 	return false
 }
 
-func maskBulk(p unsafe.Pointer, n int, k uint32) {
-	raceWrite(p, n)
-	switch impl {
-	case implAVX512:
-		maskAVX512((*byte)(p), n, k)
-	case implAVX2:
-		maskAVX2((*byte)(p), n, k)
-	default:
-		maskSSE2((*byte)(p), n, k)
-	}
-}
+// smallMax is the length from which Mask calls a kernel: from 32 bytes
+// one or two vectors beat the Go words.
+const smallMax = 32
+
+// avx512Min is the length from which Mask uses the AVX-512 kernel where it
+// is the one in use. Below it AVX2 is faster: a payload of under 256 bytes
+// is a few vectors and a tail, and the AVX-512 kernel's byte-masked tail
+// load and store cost about 2 ns more than AVX2's scalar tail on AMD Zen 5.
+const avx512Min = 256
+
+// maskBulk masks n >= smallMax bytes at p in place with the kernel in use
+// (avx512 from avx512Min bytes, avx2 below that where avx512 is in use). It
+// is written in assembly (mask_amd64.s) so that it can jump to the kernel:
+// a Go function here would cost Mask a second call, about 1.5 ns, as much
+// as masking 64 bytes. The race detector annotation is the caller's.
+//
+//go:noescape
+func maskBulk(p unsafe.Pointer, n int, k uint32)
+
+// maskBulk's assembly compares impl with these values, and n with
+// avx512Min, written there as numbers; these fail to compile if they
+// change.
+const (
+	_ = uint(implAVX512-2) + uint(2-implAVX512)
+	_ = uint(implAVX2-1) + uint(1-implAVX2)
+	_ = uint(avx512Min-256) + uint(256-avx512Min)
+)
 
 func maskCopyBulk(dst, src unsafe.Pointer, n int, k uint32) {
 	raceRead(src, n)

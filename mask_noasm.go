@@ -4,6 +4,10 @@ package wsframe
 
 import "unsafe"
 
+// smallMax is the length from which Mask calls maskGeneric's loop rather
+// than its own short path.
+const smallMax = 128
+
 // Without assembly every payload takes the portable kernel.
 
 var kernels = []Impl{genericImpl}

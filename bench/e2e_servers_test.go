@@ -343,7 +343,7 @@ func stopE2EServers() {
 // cpu returns the user+system CPU time the process has used, from
 // /proc/PID/stat (in clock ticks of 10 ms: a benchmark must run long
 // enough for the difference to mean something).
-func (s *e2eServer) cpu(tb testing.TB) time.Duration {
+func (s *e2eServer) cpu(tb testing.TB) (user, sys time.Duration) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
 	if err != nil {
 		tb.Fatal(err)
@@ -358,7 +358,7 @@ func (s *e2eServer) cpu(tb testing.TB) time.Duration {
 		tb.Fatalf("/proc/%d/stat: %q", s.cmd.Process.Pid, b)
 	}
 	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(utime+stime) * tick
+	return time.Duration(utime) * tick, time.Duration(stime) * tick
 }
 
 // mallocs returns the process's heap allocations so far (the Go

@@ -109,7 +109,9 @@ type utf8Impl struct {
 }
 
 func utf8Impls() []utf8Impl {
-	var impls []utf8Impl
+	// "Valid" is the public entry point, which calls the kernel in use
+	// directly; the others are each kernel through its function value.
+	impls := []utf8Impl{{"Valid", utf8valid.Valid}}
 	for _, k := range utf8valid.Kernels() {
 		impls = append(impls, utf8Impl{k.Name, k.Valid})
 	}

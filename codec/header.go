@@ -241,16 +241,34 @@ func PutHeader(b *[MaxHeaderLen]byte, h Header) int {
 // before a payload: h.Len() bytes, not [MaxHeaderLen]. A shorter b is
 // [ErrBufferTooSmall], with nothing written.
 func (h Header) Put(b []byte) (int, error) {
-	if len(b) >= MaxHeaderLen {
-		return PutHeader((*[MaxHeaderLen]byte)(b), h), nil
-	}
 	n := h.Len()
 	if len(b) < n {
 		return 0, ErrBufferTooSmall
 	}
-	var tmp [MaxHeaderLen]byte
-	PutHeader(&tmp, h)
-	return copy(b, tmp[:n]), nil
+	// Written in place, as PutHeader does, rather than through a
+	// 14-byte array and a copy, which would cost as much again.
+	b = b[:n]
+	b0 := byte(h.Opcode&0xF) | (h.Rsv&7)<<4
+	if h.Fin {
+		b0 |= 0x80
+	}
+	var m byte
+	if h.Masked {
+		m = 0x80
+		*(*[4]byte)(b[n-4 : n]) = h.Key
+	}
+	b[0] = b0
+	switch {
+	case uint64(h.Length) < 126:
+		b[1] = m | byte(h.Length)
+	case uint64(h.Length) <= 0xFFFF:
+		b[1] = m | 126
+		binary.BigEndian.PutUint16(b[2:4], uint16(h.Length))
+	default:
+		b[1] = m | 127
+		binary.BigEndian.PutUint64(b[2:10], uint64(h.Length))
+	}
+	return n, nil
 }
 
 // AppendHeader appends h to dst in its minimal encoding, as [PutHeader]
