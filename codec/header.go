@@ -241,33 +241,41 @@ func PutHeader(b *[MaxHeaderLen]byte, h Header) int {
 // before a payload: h.Len() bytes, not [MaxHeaderLen]. A shorter b is
 // [ErrBufferTooSmall], with nothing written.
 func (h Header) Put(b []byte) (int, error) {
-	n := h.Len()
+	if len(b) >= MaxHeaderLen {
+		return PutHeader((*[MaxHeaderLen]byte)(b), h), nil
+	}
+	// Exact headroom: one pass over the length's encoding decides the
+	// header's size, which is checked before anything is written.
+	l7, n := byte(h.Length), 2
+	switch {
+	case uint64(h.Length) <= 125:
+	case uint64(h.Length) <= 0xFFFF:
+		l7, n = 126, 4
+	default:
+		l7, n = 127, 10
+	}
+	if h.Masked {
+		l7 |= 0x80
+		n += 4
+	}
 	if len(b) < n {
 		return 0, ErrBufferTooSmall
 	}
-	// Written in place, as PutHeader does, rather than through a
-	// 14-byte array and a copy, which would cost as much again.
 	b = b[:n]
+	switch l7 & 0x7F {
+	case 126:
+		binary.BigEndian.PutUint16(b[2:4], uint16(h.Length))
+	case 127:
+		binary.BigEndian.PutUint64(b[2:10], uint64(h.Length))
+	}
+	if h.Masked {
+		*(*[4]byte)(b[n-4:]) = h.Key
+	}
 	b0 := byte(h.Opcode&0xF) | (h.Rsv&7)<<4
 	if h.Fin {
 		b0 |= 0x80
 	}
-	var m byte
-	if h.Masked {
-		m = 0x80
-		*(*[4]byte)(b[n-4 : n]) = h.Key
-	}
-	b[0] = b0
-	switch {
-	case uint64(h.Length) < 126:
-		b[1] = m | byte(h.Length)
-	case uint64(h.Length) <= 0xFFFF:
-		b[1] = m | 126
-		binary.BigEndian.PutUint16(b[2:4], uint16(h.Length))
-	default:
-		b[1] = m | 127
-		binary.BigEndian.PutUint64(b[2:10], uint64(h.Length))
-	}
+	b[0], b[1] = b0, l7
 	return n, nil
 }
 

@@ -283,10 +283,17 @@ func TestSenderFrameHeader(t *testing.T) {
 
 // TestHeaderPut writes headers into exactly the headroom they need.
 func TestHeaderPut(t *testing.T) {
-	for _, length := range testLengths {
+	firsts := []Header{{Fin: true, Opcode: OpBinary}, {Rsv: 5, Opcode: OpContinuation}, {Fin: true, Rsv: 2, Opcode: OpText}}
+	for i, length := range testLengths {
 		for _, masked := range []bool{false, true} {
-			h := Header{Fin: true, Opcode: OpBinary, Masked: masked, Key: testKey, Length: length}
+			h := firsts[i%len(firsts)]
+			h.Masked, h.Key, h.Length = masked, testKey, length
 			want := AppendHeader(nil, h)
+			// Room to spare: Put writes exactly the header.
+			wide := bytes.Repeat([]byte{0xEE}, MaxHeaderLen+2)
+			if n, err := h.Put(wide); err != nil || !bytes.Equal(wide[:n], want) || !bytes.Equal(wide[n:], bytes.Repeat([]byte{0xEE}, len(wide)-n)) {
+				t.Errorf("%+v: Put into %d bytes: %d, %v, % x", h, len(wide), n, err, wide)
+			}
 			buf := make([]byte, h.Len()+1)
 			buf[h.Len()] = 0xEE // the first payload byte, which Put must not touch
 			if n, err := h.Put(buf[:h.Len()]); err != nil || n != len(want) || !bytes.Equal(buf[:n], want) || buf[n] != 0xEE {
