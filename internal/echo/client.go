@@ -76,7 +76,8 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	c := newConn(nc, codec.RoleClient, cfg, pending)
+	dc := cfg.withDefaults() // the connection's own copy
+	c := newConn(nc, codec.RoleClient, &dc, pending)
 	if deflate != nil {
 		c.useDeflate(*deflate)
 	}

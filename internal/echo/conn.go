@@ -17,8 +17,9 @@
 // bytes it holds have been through the codec. Message buffers are pooled
 // the same way, taken when a data message starts and returned once it has
 // been echoed. An idle connection costs its goroutine's stack, the Conn
-// (about 900 bytes) and the runtime's socket bookkeeping. With
-// permessage-deflate, compress/flate state is pooled too, held only while a
+// (at most 512 bytes, TestConnSize) and the runtime's socket bookkeeping.
+// With permessage-deflate, a connection also holds about 150 bytes of
+// deflate state; compress/flate state is pooled, held only while a
 // message is in progress; only context takeover keeps some between messages
 // (the peer's: 32 KiB of history; ours, with CompressTakeover: a
 // compress/flate writer, about 1.2 MB).
@@ -199,55 +200,72 @@ const maxInt = int(^uint(0) >> 1)
 // Conn is one WebSocket connection after the opening handshake, in either
 // role. Reading (ReadMessage, Echo) belongs to one goroutine; the writing
 // methods may be called from another one at the same time.
+//
+// Every idle connection holds a Conn, so it is kept within the 512-byte
+// size class of the allocator (TestConnSize): what is shared lives
+// elsewhere (cfg, the server's Sender), what is needed only sometimes is
+// allocated only then (deflate state, a large message's chunks), and
+// times are 8-byte readings of a monotonic clock (mono).
 type Conn struct {
-	nc   net.Conn
-	cfg  Config
-	role codec.Role
-	rcv  codec.Receiver
+	nc  net.Conn
+	cfg *Config // with defaults; shared by a Server's connections, never changed
+	rcv codec.Receiver
 
 	// Reading side, owned by the reader goroutine.
 	sockReader
-	pending  []byte // bytes read during the handshake, consumed first
-	rest     []byte // unconsumed part of *rbuf or of pending
-	readDL   time.Time
-	msg      *[]byte // pooled message buffer: headroom, then the payload
-	big      spill   // the message's bytes beyond spillAt
-	msgDL    time.Time
-	inMsg    bool
-	draining bool // closing handshake under way: deadline fixed
-	msgs     int64
-	start    time.Time
-	now      time.Time // when the last read was armed
+	// rest is the unconsumed part of *rbuf, or of the bytes that
+	// followed the handshake in its reads, which are consumed first.
+	rest   []byte
+	msg    *[]byte // pooled message buffer: headroom, then the payload
+	big    *spill  // the message's bytes beyond spillAt; nil until a message first spills
+	readDL mono
+	msgDL  mono
+	now    mono // when the last read was armed
+	start  mono
+	msgs   int64
 
-	// permessage-deflate, when negotiated: the open message is
-	// compressed (zmsg), its inflated text is validated by utf8.
-	deflate bool
-	zmsg    bool
-	ztext   bool
-	dec     pmdeflate.Decompressor
-	utf8    utf8valid.Validator
+	// permessage-deflate state, nil unless it was negotiated.
+	z *deflateState
 
 	// OnPong, when set, is called by the reader with each pong's payload
 	// (valid only during the call).
 	OnPong func(payload []byte)
 
 	// Writing side, serialised by wmu.
-	wmu     sync.Mutex
+	wmu sync.Mutex
+
+	// Flags, together so that they take one word rather than a word
+	// each. role is set once; inMsg, draining, zmsg and ztext belong to
+	// the reader; closed to the writing side (under wmu).
+	role     codec.Role
+	inMsg    bool
+	draining bool // closing handshake under way: deadline fixed
+	// The open message is compressed (zmsg); its inflated text is
+	// validated by z.utf8 (ztext).
+	zmsg   bool
+	ztext  bool
+	closed bool // a Close frame went out
+
 	snd     *codec.Sender // serverSender, or the client's own
-	comp    pmdeflate.Compressor
-	writeDL time.Time
-	closed  bool // a Close frame went out
-	hdr     [codec.MaxHeaderLen]byte
-	bufs    [2][]byte
+	writeDL mono
 	out     batch // the reader's echoes and pongs, written before it blocks
 }
 
+// deflateState is a connection's permessage-deflate state, allocated once
+// the extension is negotiated, so that a Conn without it does not carry
+// these 150-odd bytes.
+type deflateState struct {
+	dec  pmdeflate.Decompressor // the reader's
+	utf8 utf8valid.Validator    // the reader's: inflated text
+	comp pmdeflate.Compressor   // the writing side's, under wmu
+}
+
 // newConn wraps nc, over which the opening handshake is done; pending are
-// bytes of the WebSocket stream that arrived with the handshake.
-func newConn(nc net.Conn, role codec.Role, cfg Config, pending []byte) *Conn {
-	cfg = cfg.withDefaults()
-	now := time.Now()
-	c := &Conn{nc: nc, cfg: cfg, role: role, pending: pending, start: now, now: now}
+// bytes of the WebSocket stream that arrived with the handshake. cfg must
+// have its defaults set, and must not change while the Conn lives.
+func newConn(nc net.Conn, role codec.Role, cfg *Config, pending []byte) *Conn {
+	now := monoNow()
+	c := &Conn{nc: nc, cfg: cfg, role: role, rest: pending, start: now, now: now}
 	c.rcv.Reset(codec.Config{
 		Role:           role,
 		MaxFrameSize:   cfg.MaxMessage,
@@ -257,7 +275,6 @@ func newConn(nc net.Conn, role codec.Role, cfg Config, pending []byte) *Conn {
 	if role == codec.RoleClient {
 		c.snd = codec.NewSender(role, nil)
 	}
-	c.rest = pending
 	c.sockReader.init(nc)
 	return c
 }
@@ -265,19 +282,20 @@ func newConn(nc net.Conn, role codec.Role, cfg Config, pending []byte) *Conn {
 // useDeflate sets c up for the permessage-deflate agreement p, before any
 // frame is read or written.
 func (c *Conn) useDeflate(p codec.DeflateParams) {
-	c.deflate = true
+	z := new(deflateState)
+	c.z = z
 	takeover, bits := p.Outgoing(c.role)
 	// Checked by Config.check before the handshake.
-	_ = c.comp.Reset(pmdeflate.CompressorConfig{Level: c.cfg.CompressLevel, ContextTakeover: takeover && c.cfg.CompressTakeover, WindowBits: bits})
+	_ = z.comp.Reset(pmdeflate.CompressorConfig{Level: c.cfg.CompressLevel, ContextTakeover: takeover && c.cfg.CompressTakeover, WindowBits: bits})
 	takeover, _ = p.Incoming(c.role)
-	c.dec.Reset(pmdeflate.DecompressorConfig{ContextTakeover: takeover, MaxMessageSize: c.cfg.MaxMessage})
+	z.dec.Reset(pmdeflate.DecompressorConfig{ContextTakeover: takeover, MaxMessageSize: c.cfg.MaxMessage})
 	rc := c.rcv.Config()
 	rc.RsvMessage = codec.Rsv1
 	c.rcv.Reset(rc)
 }
 
 // Compressed reports whether permessage-deflate was negotiated.
-func (c *Conn) Compressed() bool { return c.deflate }
+func (c *Conn) Compressed() bool { return c.z != nil }
 
 // Messages returns how many data messages have been received.
 func (c *Conn) Messages() int64 { return c.msgs }
@@ -303,7 +321,6 @@ func (c *Conn) fill() error {
 // consumed; events never outlive the next call to next.
 func (c *Conn) releaseRead() {
 	c.rest = nil
-	c.pending = nil
 	c.release()
 }
 
@@ -316,17 +333,17 @@ func (c *Conn) armRead() error {
 	if c.draining {
 		return nil
 	}
-	now := time.Now()
+	now := monoNow()
 	c.now = now
-	want := now.Add(c.cfg.ReadTimeout)
-	if c.inMsg && c.msgDL.Before(want) {
+	want := now.add(c.cfg.ReadTimeout)
+	if c.inMsg && c.msgDL < want {
 		want = c.msgDL
 	}
-	if !c.readDL.After(want) && want.Sub(c.readDL) < c.cfg.ReadTimeout/8 {
+	if c.readDL <= want && time.Duration(want-c.readDL) < c.cfg.ReadTimeout/8 {
 		return nil
 	}
 	c.readDL = want
-	return c.nc.SetReadDeadline(want)
+	return c.nc.SetReadDeadline(want.time())
 }
 
 // next returns the next event of the stream, reading the socket when the
@@ -360,7 +377,7 @@ func (c *Conn) readErr(err error) error {
 	}
 	// armRead may have armed the message's deadline up to ReadTimeout/8
 	// early, as it does the idle one.
-	if c.inMsg && time.Until(c.msgDL) <= c.cfg.ReadTimeout/8 {
+	if c.inMsg && time.Duration(c.msgDL-monoNow()) <= c.cfg.ReadTimeout/8 {
 		return ErrMessageTimeout
 	}
 	return ErrIdle
@@ -385,7 +402,7 @@ func (c *Conn) readMessage() (codec.Opcode, error) {
 				c.zmsg = c.rcv.Compressed()
 				c.ztext = c.zmsg && ev.Message == codec.OpText
 				if c.ztext {
-					c.utf8.Reset()
+					c.z.utf8.Reset()
 				}
 			}
 			if !c.zmsg {
@@ -432,7 +449,7 @@ func (c *Conn) inflate(p []byte, final bool) error {
 	if err := c.inflateInto(p, final, c.checkText); err != nil {
 		return err
 	}
-	if c.ztext && final && c.utf8.Finish() != nil {
+	if c.ztext && final && c.z.utf8.Finish() != nil {
 		return codec.ErrInvalidUTF8
 	}
 	return nil
@@ -442,7 +459,7 @@ func (c *Conn) inflate(p []byte, final bool) error {
 // when it is text.
 func (c *Conn) checkText(b []byte) error {
 	if c.ztext {
-		if _, err := c.utf8.Write(b); err != nil {
+		if _, err := c.z.utf8.Write(b); err != nil {
 			return codec.ErrInvalidUTF8
 		}
 	}
@@ -457,7 +474,7 @@ func (c *Conn) startMessage() {
 	*c.msg = (*c.msg)[:headroom]
 	c.releaseSpill() // the previous message's, for ReadMessage's callers
 	c.inMsg = true
-	c.msgDL = c.now.Add(c.cfg.MessageTimeout)
+	c.msgDL = c.now.add(c.cfg.MessageTimeout)
 }
 
 // reserve grows the message buffer for n more bytes at once, so that a
@@ -466,8 +483,8 @@ func (c *Conn) startMessage() {
 // chunks (see spill.go).
 func (c *Conn) reserve(n int) {
 	b := *c.msg
-	if len(c.big.chunks) > 0 {
-		return // already spilling
+	if c.spilled() {
+		return
 	}
 	headMax := c.headMax()
 	want := min(len(b)+n, headMax)
@@ -544,6 +561,10 @@ func (c *Conn) Echo() error {
 // into the headroom in front of it (no copy of the payload for a large
 // message, which is queued by reference: a client masks it in place); the
 // queue is written before the reader next waits for the socket.
+//
+// The header goes straight into the headroom (Header.Put) rather than
+// through codec's Sender.Buffers, whose 14-byte header array and iovec
+// pair every Conn would have to carry (see TestConnSize).
 func (c *Conn) writeMsgBuf(op codec.Opcode) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -552,9 +573,9 @@ func (c *Conn) writeMsgBuf(op codec.Opcode) error {
 	}
 	owner := c.msg
 	b := *owner
-	spilled := len(c.big.chunks) > 0
+	spilled := c.spilled()
 	h := codec.Header{Fin: true, Opcode: op}
-	if c.deflate && c.msgLen() >= int64(c.cfg.CompressMin) {
+	if c.z != nil && c.msgLen() >= int64(c.cfg.CompressMin) {
 		zp := getMsgBuf()
 		z, err := c.compressMsg((*zp)[:headroom])
 		*zp = z
@@ -568,15 +589,20 @@ func (c *Conn) writeMsgBuf(op codec.Opcode) error {
 	if spilled {
 		return c.queueSpilledMsg(h)
 	}
-	bufs, err := c.snd.Buffers(net.Buffers(c.bufs[:0]), &c.hdr, h, b[headroom:])
+	fh, err := c.snd.FrameHeader(h, int64(len(b)-headroom))
+	hl := fh.Len()
+	if err == nil {
+		_, err = fh.Put(b[headroom-hl : headroom])
+	}
 	if err != nil {
 		if owner != c.msg {
 			putMsgBuf(owner)
 		}
 		return err
 	}
-	hl := len(bufs[0])
-	copy(b[headroom-hl:], bufs[0])
+	if fh.Masked {
+		wsframe.Mask(fh.Key, 0, b[headroom:])
+	}
 	taken, err := c.queueFrame(b[headroom-hl:], owner)
 	switch {
 	case taken && owner == c.msg:
@@ -591,15 +617,16 @@ func (c *Conn) writeMsgBuf(op codec.Opcode) error {
 // chunks) to dst.
 func (c *Conn) compressMsg(dst []byte) ([]byte, error) {
 	head := (*c.msg)[headroom:]
-	if len(c.big.chunks) == 0 {
-		return c.comp.AppendMessage(dst, head)
+	comp := &c.z.comp
+	if !c.spilled() {
+		return comp.AppendMessage(dst, head)
 	}
-	dst, err := c.comp.Append(dst, head, false)
+	dst, err := comp.Append(dst, head, false)
 	for i, ch := range c.big.chunks {
 		if err != nil {
 			break
 		}
-		dst, err = c.comp.Append(dst, *ch, i == len(c.big.chunks)-1)
+		dst, err = comp.Append(dst, *ch, i == len(c.big.chunks)-1)
 	}
 	return dst, err
 }
@@ -628,17 +655,17 @@ func (c *Conn) queueSpilledMsg(h codec.Header) error {
 		return err
 	}
 	c.msg = nil
-	c.big = spill{} // the chunks are the queue's now
+	*c.big = spill{} // the chunks are the queue's now
 	return nil
 }
 
 // write sends b with the write deadline armed; the caller holds wmu.
-func (c *Conn) write(b []byte) error { return c.writeAt(b, time.Now()) }
+func (c *Conn) write(b []byte) error { return c.writeAt(b, monoNow()) }
 
 // writeAt is write with the current time given: the reader passes the
 // time of its last read rather than asking the clock again (a clock read
 // costs about as much as parsing a frame header).
-func (c *Conn) writeAt(b []byte, now time.Time) error {
+func (c *Conn) writeAt(b []byte, now mono) error {
 	if err := c.armWrite(now); err != nil {
 		return err
 	}
@@ -648,11 +675,11 @@ func (c *Conn) writeAt(b []byte, now time.Time) error {
 
 // armWrite sets the write deadline WriteTimeout from now. It is re-armed
 // lazily, as armRead does with the read deadline.
-func (c *Conn) armWrite(now time.Time) error {
-	want := now.Add(c.cfg.WriteTimeout)
-	if c.writeDL.After(want) || want.Sub(c.writeDL) >= c.cfg.WriteTimeout/8 {
+func (c *Conn) armWrite(now mono) error {
+	want := now.add(c.cfg.WriteTimeout)
+	if c.writeDL > want || time.Duration(want-c.writeDL) >= c.cfg.WriteTimeout/8 {
 		c.writeDL = want
-		return c.nc.SetWriteDeadline(want)
+		return c.nc.SetWriteDeadline(want.time())
 	}
 	return nil
 }
@@ -672,10 +699,10 @@ func (c *Conn) WriteMessage(op codec.Opcode, payload []byte, frameSize int) erro
 	bp := getMsgBuf()
 	defer putMsgBuf(bp)
 	h := codec.Header{Opcode: op}
-	if c.deflate && len(payload) >= c.cfg.CompressMin {
+	if c.z != nil && len(payload) >= c.cfg.CompressMin {
 		zp := getMsgBuf()
 		defer putMsgBuf(zp)
-		z, err := c.comp.AppendMessage((*zp)[:0], payload)
+		z, err := c.z.comp.AppendMessage((*zp)[:0], payload)
 		*zp = z
 		if err != nil {
 			return err
@@ -773,8 +800,8 @@ func (c *Conn) sendClose(code codec.CloseCode, reason string) error {
 			return err
 		}
 	}
-	c.writeDL = time.Now().Add(c.cfg.CloseTimeout)
-	c.nc.SetWriteDeadline(c.writeDL)
+	c.writeDL = monoNow().add(c.cfg.CloseTimeout)
+	c.nc.SetWriteDeadline(c.writeDL.time())
 	_, err = c.nc.Write(b)
 	return err
 }
@@ -822,14 +849,16 @@ func (c *Conn) abort(err error) error {
 	c.wmu.Lock()
 	c.closed = true
 	c.out.drop() // what is queued cannot be written any more
-	if c.deflate {
-		_ = c.comp.Reset(pmdeflate.CompressorConfig{Level: c.cfg.CompressLevel}) // gives the writer back
+	if c.z != nil {
+		_ = c.z.comp.Reset(pmdeflate.CompressorConfig{Level: c.cfg.CompressLevel}) // gives the writer back
 	}
 	c.wmu.Unlock()
 	c.nc.Close()
 	c.releaseRead()
 	c.releaseMsg()
-	c.dec.Reset(pmdeflate.DecompressorConfig{})
+	if c.z != nil {
+		c.z.dec.Reset(pmdeflate.DecompressorConfig{})
+	}
 	return err
 }
 
@@ -838,8 +867,8 @@ func (c *Conn) abort(err error) error {
 func (c *Conn) closing() {
 	if !c.draining {
 		c.draining = true
-		c.readDL = time.Now().Add(c.cfg.CloseTimeout)
-		c.nc.SetReadDeadline(c.readDL)
+		c.readDL = monoNow().add(c.cfg.CloseTimeout)
+		c.nc.SetReadDeadline(c.readDL.time())
 	}
 }
 

@@ -60,8 +60,8 @@ func TestDeflateEcho(t *testing.T) {
 					}
 				}
 			}
-			if !tc.client.CompressTakeover && (!c.comp.Idle() || !c.dec.Idle()) {
-				t.Errorf("idle connection holds deflate state: compressor idle %v, decompressor idle %v", c.comp.Idle(), c.dec.Idle())
+			if !tc.client.CompressTakeover && (!c.z.comp.Idle() || !c.z.dec.Idle()) {
+				t.Errorf("idle connection holds deflate state: compressor idle %v, decompressor idle %v", c.z.comp.Idle(), c.z.dec.Idle())
 			}
 			// The raw client sees the server's echo compressed (Rsv1)
 			// unless it is shorter than CompressMin.

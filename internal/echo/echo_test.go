@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -64,6 +65,25 @@ func TestPingPong(t *testing.T) {
 	}
 	if len(pongs) != 3 || len(pongs[0]) != 0 || string(pongs[1]) != "ping" || len(pongs[2]) != 125 {
 		t.Fatalf("pongs %q", pongs)
+	}
+}
+
+// TestHugeTimeouts: timeouts of math.MaxInt64 ("never") on both ends
+// leave deadlines far in the future, so messages, whole and in frames
+// (which arm the message's deadline too), and the closing handshake go
+// through; deadlines that wrapped around into the past would fail the
+// first read or write with a timeout.
+func TestHugeTimeouts(t *testing.T) {
+	cfg := Config{ReadTimeout: math.MaxInt64, MessageTimeout: math.MaxInt64, WriteTimeout: math.MaxInt64, CloseTimeout: math.MaxInt64}
+	u := startServer(t, cfg)
+	c := dialT(t, u, cfg)
+	for _, frame := range []int{0, 100} {
+		echoOnce(t, c, codec.OpText, 1000, frame)
+	}
+	err := c.Close(codec.CloseNormal, "done")
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != codec.CloseNormal {
+		t.Fatalf("Close: %v, want the server's 1000", err)
 	}
 }
 

@@ -12,11 +12,13 @@ import (
 
 // serveRaw is Serve without net/http: it accepts connections on ln and
 // gives each a goroutine that does the opening handshake with package
-// handshake's push-fed parser and then runs the echo.
+// handshake's push-fed parser and then runs the echo. The connections
+// share one copy of the Config with its defaults set.
 func (s *Server) serveRaw(ln net.Listener) error {
 	if err := s.Config.check(); err != nil {
 		return err
 	}
+	cfg := s.Config.withDefaults()
 	var backoff time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -34,7 +36,7 @@ func (s *Server) serveRaw(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		go s.serveConn(nc)
+		go s.serveConn(nc, &cfg)
 	}
 }
 
@@ -46,11 +48,11 @@ func (s *Server) serveRaw(ln net.Listener) error {
 // (a stack is halved only when less than a quarter of it, counting an
 // 800-byte reserve, is in use: a wait under 224 bytes deep, which no read
 // through package net is). An idle connection would keep those 4 KiB.
-func (s *Server) serveConn(nc net.Conn) {
+func (s *Server) serveConn(nc net.Conn, cfg *Config) {
 	u, err := s.readRequest(nc)
 	var c *Conn
 	if err == nil {
-		c, err = s.accept(nc, u)
+		c, err = s.accept(nc, u, cfg)
 	}
 	if err != nil {
 		if s.Log != nil {
@@ -95,7 +97,7 @@ func (s *Server) readRequest(nc net.Conn) (*upgrader, error) {
 	for fed := 0; ; {
 		// The parser refuses a block that reaches the limit unfinished,
 		// so reads stop there: no byte beyond the limit is read.
-		u.rmax = limit - fed
+		u.rmax = int32(min(limit-fed, readBufSize)) // a read takes no more anyway
 		b, err := u.readSome(nc)
 		if err != nil {
 			u.release()
@@ -125,9 +127,8 @@ func readFailed(err error) error {
 // accept answers the request u has read with 101, and returns the
 // connection, set up for the permessage-deflate agreement if any, with
 // the bytes that followed the request (the client's first frames) as its
-// first input.
-func (s *Server) accept(nc net.Conn, u *upgrader) (*Conn, error) {
-	cfg := s.Config.withDefaults()
+// first input. cfg is the Server's Config with its defaults set.
+func (s *Server) accept(nc net.Conn, u *upgrader, cfg *Config) (*Conn, error) {
 	var agreed codec.DeflateParams
 	var a handshake.Accept
 	if cfg.Compress {

@@ -13,17 +13,19 @@ type sockReader struct {
 	raw    syscall.RawConn // nil where the socket has none: plain Read
 	readFn func(fd uintptr) bool
 	rbuf   *[]byte // pooled read buffer, held only while it has bytes
-	rn     int
 	rerr   error
-	// rmax, when positive, caps the bytes one read takes, so that a
-	// handshake reads no more than its limit.
-	rmax int
+	// rn is what the last read took. rmax, when positive, caps the bytes
+	// one read takes, so that a handshake reads no more than its limit.
+	// Both are at most readBufSize, and as int32 they share a word: every
+	// Conn embeds a sockReader (see TestConnSize).
+	rn   int32
+	rmax int32
 }
 
 // readBuf is the part of *r.rbuf the next read may fill.
 func (r *sockReader) readBuf() []byte {
 	b := *r.rbuf
-	if r.rmax > 0 && r.rmax < len(b) {
+	if r.rmax > 0 && int(r.rmax) < len(b) {
 		b = b[:r.rmax]
 	}
 	return b

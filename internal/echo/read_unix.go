@@ -45,7 +45,7 @@ func (r *sockReader) rawRead(fd uintptr) bool {
 			r.rerr = os.NewSyscallError("read", err)
 			return true
 		}
-		r.rn = n
+		r.rn = int32(n) // n <= len(r.readBuf()), readBufSize
 		return true
 	}
 }

@@ -52,6 +52,14 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) 
 		http.Error(w, err.Reason, err.Status)
 		return nil, err
 	}
+	// The connection gets a copy of its own.
+	dc := cfg.withDefaults()
+	return upgrade(w, r, &dc)
+}
+
+// upgrade is Upgrade with cfg checked and its defaults set; the Conn
+// keeps cfg, which must not change while it lives.
+func upgrade(w http.ResponseWriter, r *http.Request, cfg *Config) (*Conn, error) {
 	if err := checkRequest(r); err != nil {
 		refuseHTTP(w, err)
 		return nil, &HandshakeError{Status: err.Status(), Reason: err.Error(), Err: err}
@@ -90,7 +98,6 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (*Conn, error) 
 		pending = make([]byte, n)
 		brw.Reader.Read(pending)
 	}
-	cfg = cfg.withDefaults()
 	nc.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
 	if _, err := nc.Write(resp); err != nil {
 		nc.Close()
@@ -197,7 +204,7 @@ type Server struct {
 	// (HTTP) allows 4 KiB beyond it and answers 431 for both.
 	MaxHeaderBytes int
 	// HTTP makes Serve read the handshakes through net/http (an
-	// http.Server with this Server as its handler, which hijacks the
+	// http.Server whose handler does what ServeHTTP does, hijacking the
 	// upgraded connections) instead of reading them itself. Both refuse
 	// a WebSocket request that breaks a rule with the same status and
 	// headers; net/http answers requests that are not HTTP at all in its
@@ -233,6 +240,11 @@ func (s *Server) maxHeaderBytes() int {
 // idle connection costs only the small stack of the echo loop.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, err := Upgrade(w, r, s.Config)
+	s.serveUpgraded(r, c, err)
+}
+
+// serveUpgraded runs the echo on c, or logs why the upgrade failed.
+func (s *Server) serveUpgraded(r *http.Request, c *Conn, err error) {
 	if err != nil {
 		if s.Log != nil {
 			s.Log.Printf("%s: %v", r.RemoteAddr, err)
@@ -257,7 +269,7 @@ func (s *Server) run(c *Conn) {
 
 //go:noinline
 func (s *Server) logEnd(c *Conn, err error) {
-	s.Log.Printf("%s: %d messages in %v: %v", c.nc.RemoteAddr(), c.Messages(), time.Since(c.start).Round(time.Millisecond), err)
+	s.Log.Printf("%s: %d messages in %v: %v", c.nc.RemoteAddr(), c.Messages(), time.Duration(monoNow()-c.start).Round(time.Millisecond), err)
 }
 
 // Serve accepts connections on ln and serves the echo on them until ln is
@@ -273,14 +285,20 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // serveHTTP is Serve through net/http, with its read-header and idle
-// timeouts.
+// timeouts. The connections share one copy of the Config with its
+// defaults set (ServeHTTP, for a caller's own http.Server, gives each its
+// own).
 func (s *Server) serveHTTP(ln net.Listener) error {
 	if err := s.Config.check(); err != nil {
 		return err
 	}
+	cfg := s.Config.withDefaults()
 	ht := s.handshakeTimeout()
 	hs := &http.Server{
-		Handler:           s,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, err := upgrade(w, r, &cfg)
+			s.serveUpgraded(r, c, err)
+		}),
 		ReadHeaderTimeout: ht,
 		ReadTimeout:       ht,
 		IdleTimeout:       ht,

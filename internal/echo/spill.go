@@ -26,11 +26,17 @@ var chunkPool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// spill is the part of a message beyond its first spillAt bytes.
+// spill is the part of a message beyond its first spillAt bytes. A Conn
+// allocates one when a message first spills and keeps it for the next
+// large message; connections that never see one carry only the nil
+// pointer.
 type spill struct {
 	chunks []*[]byte
 	n      int // bytes in the chunks
 }
+
+// spilled reports whether the message has bytes beyond spillAt.
+func (c *Conn) spilled() bool { return c.big != nil && len(c.big.chunks) > 0 }
 
 // headMax is the largest the head buffer gets: spillAt, headroom
 // included (so that it goes back to the message pool), or the limit.
@@ -46,13 +52,14 @@ func (c *Conn) room() []byte {
 	if len(b) < cap(b) {
 		return b[len(b):cap(b)]
 	}
-	if len(c.big.chunks) == 0 && cap(b) < c.headMax() {
+	spilled := c.spilled()
+	if !spilled && cap(b) < c.headMax() {
 		c.reserve(max(cap(b)-headroom, 4<<10))
 		b = *c.msg
 		return b[len(b):cap(b)]
 	}
-	if k := len(c.big.chunks); k > 0 {
-		last := *c.big.chunks[k-1]
+	if spilled {
+		last := *c.big.chunks[len(c.big.chunks)-1]
 		if len(last) < cap(last) {
 			return last[len(last):cap(last)]
 		}
@@ -69,6 +76,9 @@ func (c *Conn) room() []byte {
 		ch = chunkPool.Get().(*[]byte)
 		*ch = (*ch)[:0]
 	}
+	if c.big == nil {
+		c.big = new(spill)
+	}
 	c.big.chunks = append(c.big.chunks, ch)
 	return (*ch)[:cap(*ch)]
 }
@@ -76,8 +86,8 @@ func (c *Conn) room() []byte {
 // grew records that n bytes were written at the start of the slice room
 // returned last.
 func (c *Conn) grew(n int) {
-	if k := len(c.big.chunks); k > 0 {
-		last := c.big.chunks[k-1]
+	if c.spilled() {
+		last := c.big.chunks[len(c.big.chunks)-1]
 		*last = (*last)[:len(*last)+n]
 		c.big.n += n
 		return
@@ -87,7 +97,11 @@ func (c *Conn) grew(n int) {
 
 // msgLen returns the length of the message received so far.
 func (c *Conn) msgLen() int64 {
-	return int64(len(*c.msg)-headroom) + int64(c.big.n)
+	n := int64(len(*c.msg) - headroom)
+	if c.big != nil {
+		n += int64(c.big.n)
+	}
+	return n
 }
 
 // appendPayload appends p, a payload the codec has checked against the
@@ -109,7 +123,7 @@ func (c *Conn) appendPayload(p []byte) {
 func (c *Conn) inflateInto(p []byte, final bool, check func([]byte) error) error {
 	for {
 		r := c.room()
-		nd, ns, err := c.dec.Inflate(r, p, final)
+		nd, ns, err := c.z.dec.Inflate(r, p, final)
 		if nd > 0 {
 			c.grew(nd)
 			if cerr := check(r[:nd]); cerr != nil {
@@ -129,6 +143,9 @@ func (c *Conn) inflateInto(p []byte, final bool, check func([]byte) error) error
 
 // releaseSpill gives the chunks back.
 func (c *Conn) releaseSpill() {
+	if c.big == nil {
+		return
+	}
 	for i, ch := range c.big.chunks {
 		if cap(*ch) == chunkSize {
 			*ch = (*ch)[:0]
@@ -145,7 +162,7 @@ func (c *Conn) releaseSpill() {
 // whose callers want one slice).
 func (c *Conn) joined() []byte {
 	head := (*c.msg)[headroom:]
-	if len(c.big.chunks) == 0 {
+	if !c.spilled() {
 		return head
 	}
 	all := make([]byte, 0, len(head)+c.big.n)
