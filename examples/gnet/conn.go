@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -25,14 +26,17 @@ const (
 // conn is what the server keeps for one connection for all of its life
 // (gnet's context of the connection). It is small on purpose: between
 // reads an open connection holds this and nothing else (no read buffer, no
-// receiver, no message buffer), 64 bytes on 64-bit platforms:
+// receiver, no message buffer), 80 bytes on 64-bit platforms:
 //
-//	gc              16  gnet's connection, for the ticker to close it
+//	gc              16  gnet's connection, for the ticker to close or wake it
 //	hs, s           16  the handshake parser and the session, both pooled,
 //	                    both nil on an idle open connection
-//	prev, next      16  the list of connections with a deadline
+//	prev, next      16  the ticker's list the connection is on (timers.go)
 //	deadline         8  when the handshake or the closing handshake expires
-//	flags            8  state, close mode, negotiated deflate parameters
+//	readAt, msgAt   16  the ticks of the last read and of the open
+//	                    message's start, for ReadTimeout and MessageTimeout
+//	flags            8  state, close mode, negotiated deflate parameters,
+//	                    the list and its wake flag
 //
 // gnet's own conn (about 250 bytes, the two net.Addr it keeps and its
 // entry in the loop's connection table) and the kernel's socket come on
@@ -44,7 +48,16 @@ type conn struct {
 	hs         *handshake.Request
 	s          *session
 	prev, next *conn
-	deadline   int64 // unix nanoseconds; 0: not on the deadline list
+	deadline   int64 // on the timed list: unix nanoseconds
+
+	// Stamps of the ticker's clock (Server.ticks), written by the
+	// connection's loop and read by the ticker: the tick of the last read
+	// that brought bytes, and the tick of the read that began the data
+	// message still open at the end of the last read (0: none).
+	readAt, msgAt atomic.Int64
+
+	list uint8 // the ticker's list it is on: listNone, listTimed, listOpen
+	wake bool  // on the timed list: the ticker wakes it every tick
 
 	state uint8
 	// closeWhenDrained: the peer started the closing handshake, so once
@@ -79,6 +92,9 @@ type session struct {
 	inMsg  bool         // a data message has begun and not ended
 	zmsg   bool         // it is compressed (Rsv1)
 	direct bool         // one frame, whole in this read: echoed from there
+	// stamped: the ticker has been told that this message is open
+	// (conn.msgAt).
+	stamped bool
 	// payload is a direct message's payload, unmasked in the read buffer.
 	payload []byte
 }
@@ -143,6 +159,7 @@ func (c *conn) frames(srv *Server, o *outbox, buf []byte) error {
 		}
 		switch ev.Kind {
 		case codec.EventMore:
+			c.stampMessage(s)
 			// Between frames with no message open, the session has
 			// nothing to keep (n == 0: no partial header or control
 			// frame was taken into the receiver) unless the peer's
@@ -157,6 +174,7 @@ func (c *conn) frames(srv *Server, o *outbox, buf []byte) error {
 				break
 			}
 			s.inMsg, s.op, s.zmsg = true, ev.Message, s.rcv.Compressed()
+			s.stamped = false
 			// A whole message in one frame, all of it in this read:
 			// echoed from the read buffer, never copied.
 			s.direct = h.Fin && !s.zmsg && h.Length <= int64(len(buf))
@@ -192,6 +210,29 @@ func (c *conn) frames(srv *Server, o *outbox, buf []byte) error {
 				return nil
 			}
 		}
+	}
+}
+
+// touch stamps c with the tick of a read that brought bytes. The store
+// is skipped while the stamp is current: a busy connection pays two loads
+// per read and one store per tick.
+func (c *conn) touch(tick int64) {
+	if c.readAt.Load() != tick {
+		c.readAt.Store(tick)
+	}
+}
+
+// stampMessage tells the ticker, at the end of a read, whether a data
+// message is still open and since which tick. A message that begins and
+// ends within one read, the usual case, is never stamped.
+func (c *conn) stampMessage(s *session) {
+	switch {
+	case s.inMsg && !s.stamped:
+		// It began in this read, whose tick readAt holds.
+		c.msgAt.Store(c.readAt.Load())
+		s.stamped = true
+	case !s.inMsg && c.msgAt.Load() != 0:
+		c.msgAt.Store(0)
 	}
 }
 

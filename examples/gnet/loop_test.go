@@ -35,7 +35,10 @@ func TestLoopNeverBlocks(t *testing.T) {
 	if testing.Short() {
 		slow = 200
 	}
-	_, addr := startServer(t, Config{Loops: 1, HandshakeTimeout: 5 * time.Minute})
+	// Generous timeouts: a slow connection waits, idle and inside its
+	// handshake or message, for all the others, as long as that takes on
+	// a loaded machine.
+	_, addr := startServer(t, Config{Loops: 1, HandshakeTimeout: 5 * time.Minute, ReadTimeout: 5 * time.Minute, MessageTimeout: 5 * time.Minute})
 	const wait = time.Minute
 
 	fast, err := dialClient(addr, nil, wait)

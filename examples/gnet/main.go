@@ -17,6 +17,9 @@
 // violation with the close code the library maps it to (codec.CodeOf):
 // 1002 for the protocol, 1007 for invalid UTF-8 (compressed text
 // included, checked as it inflates), 1009 for a message over -max-message.
+// As wsecho, it fails a connection whose peer sends nothing for
+// -read-timeout with 1001, and one whose data message is not complete
+// after -message-timeout with 1008.
 // See README.md for where each byte of a connection goes.
 package main
 
@@ -35,6 +38,8 @@ func main() {
 	flag.BoolVar(&cfg.ClientContextTakeover, "client-context-takeover", false, "let clients keep their compression context between messages (better ratios; 32 KiB of history per such connection)")
 	flag.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", DefaultHandshakeTimeout, "close a connection whose opening handshake is not complete after this long")
 	flag.DurationVar(&cfg.CloseTimeout, "close-timeout", DefaultCloseTimeout, "close a connection this long after our Close frame if the peer has not closed")
+	flag.DurationVar(&cfg.ReadTimeout, "read-timeout", DefaultReadTimeout, "close a connection (1001) whose peer sends nothing for this long")
+	flag.DurationVar(&cfg.MessageTimeout, "message-timeout", DefaultMessageTimeout, "close a connection (1008) whose message is not complete after this long")
 	flag.IntVar(&cfg.Loops, "loops", 0, "event loops (0: one per CPU)")
 	flag.Parse()
 

@@ -13,9 +13,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/wsframe/wsframe/codec"
 )
+
+// TestConnSize: what an idle open connection holds of ours, its conn, is
+// the 80 bytes README.md accounts for on 64-bit platforms (one of the
+// allocator's 80-byte size class), timeout stamps included.
+func TestConnSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the figure is for 64-bit platforms")
+	}
+	if n := unsafe.Sizeof(conn{}); n > 80 {
+		t.Errorf("conn is %d bytes, more than the 80 README.md accounts for", n)
+	}
+}
 
 // procStatus returns a field of /proc/PID/status in bytes (VmRSS, VmHWM).
 func procStatus(t *testing.T, pid int, field string) int64 {

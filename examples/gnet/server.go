@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -40,6 +41,18 @@ type Config struct {
 	// CloseTimeout closes a connection whose peer has not closed its side
 	// this long after our Close frame (default 5 s).
 	CloseTimeout time.Duration
+	// ReadTimeout fails an open connection whose peer sends nothing for
+	// this long with close code 1001 (default 60 s, as wsecho). Any bytes
+	// count, a ping or a single byte of a frame as much as a message.
+	ReadTimeout time.Duration
+	// MessageTimeout bounds the time from a data message's first frame to
+	// its last (default 2 min, as wsecho): a peer that keeps a message
+	// open, even with bytes flowing, gets close code 1008.
+	//
+	// Both are enforced by the ticker (see Server.OnTick), in whole ticks:
+	// a connection is never failed before its timeout, and at most a tick
+	// (100 ms) and an eighth of the shorter of the two timeouts after it.
+	MessageTimeout time.Duration
 	// Loops is the number of event loops (default: one per CPU).
 	Loops int
 	// MaxPending is the most a peer may leave unread: when the bytes
@@ -54,6 +67,8 @@ const (
 	DefaultMaxMessage       = 64 << 20
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultCloseTimeout     = 5 * time.Second
+	DefaultReadTimeout      = 60 * time.Second
+	DefaultMessageTimeout   = 2 * time.Minute
 )
 
 func (c Config) withDefaults() Config {
@@ -65,6 +80,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = DefaultCloseTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.MessageTimeout <= 0 {
+		c.MessageTimeout = DefaultMessageTimeout
 	}
 	if c.MaxPending <= 0 {
 		c.MaxPending = int(min(c.MaxMessage, 1<<40)) + 1<<20
@@ -80,8 +101,9 @@ var counters struct {
 	handshakes expvar.Int // opening handshakes accepted
 	rejected   expvar.Int // opening handshakes refused (HTTP 4xx)
 	messages   expvar.Int // data messages echoed
-	failed     expvar.Int // connections failed with a Close code other than the peer's
-	dropped    expvar.Int // connections closed by a timeout or for not reading
+	failed     expvar.Int // connections failed with a Close code other than the peer's, for a violation
+	timeouts   expvar.Int // connections failed by ReadTimeout (1001) or MessageTimeout (1008)
+	dropped    expvar.Int // connections closed without a Close frame: a handshake or closing handshake timed out, or the peer did not read
 }
 
 func init() {
@@ -91,6 +113,7 @@ func init() {
 	m.Set("rejected", &counters.rejected)
 	m.Set("messages", &counters.messages)
 	m.Set("failed", &counters.failed)
+	m.Set("timeouts", &counters.timeouts)
 	m.Set("dropped", &counters.dropped)
 }
 
@@ -106,11 +129,18 @@ type Server struct {
 	addr   string
 	booted chan struct{}
 
-	// Connections in the opening or the closing handshake, each with a
-	// deadline, in a list that the ticker sweeps (OnTick runs on a
-	// goroutine of its own, so the list has a lock).
-	mu         sync.Mutex
-	head, tail *conn
+	// The ticker's lists and clock (see timers.go). OnTick runs on a
+	// goroutine of its own: mu guards the lists (and each listed
+	// connection's links, list and deadline), the clock is atomic.
+	mu     sync.Mutex
+	timed  connList     // connections in the opening or the closing handshake
+	open   connList     // open connections, watched for ReadTimeout and MessageTimeout
+	cursor *conn        // the next connection the sweep in progress visits
+	ticks  atomic.Int64 // the ticker's clock: 1 + the ticks so far
+
+	// ReadTimeout and MessageTimeout in ticks (rounded up), and how
+	// often the open list is swept, in ticks.
+	idleTicks, msgTicks, openEvery int64
 }
 
 // NewServer returns a server for cfg.
@@ -121,7 +151,12 @@ func NewServer(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	return &Server{cfg: cfg, booted: make(chan struct{})}, nil
+	s := &Server{cfg: cfg, booted: make(chan struct{})}
+	s.idleTicks = inTicks(cfg.ReadTimeout)
+	s.msgTicks = inTicks(cfg.MessageTimeout)
+	s.openEvery = max(1, min(s.idleTicks, s.msgTicks)/8)
+	s.ticks.Store(1) // 0 is the stamp of no message (conn.msgAt)
+	return s, nil
 }
 
 // Run serves on addr (host:port; port 0 picks a free one, see Addr) until
@@ -192,7 +227,7 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
-	s.clearDeadline(w)
+	s.unlist(w)
 	w.releaseSession()
 	w.releaseHandshake()
 	counters.conns.Add(-1)
@@ -204,11 +239,29 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 // for more bytes: what is incomplete stays in the parser's, the
 // receiver's or the message's state, and the read buffer is consumed
 // whole), and everything it produced leaves in one write.
+//
+// It is also called without bytes when the ticker wakes the connection:
+// to look again at a Close still being written (afterWrite), or, on an
+// open connection, because a timeout ran out, which is checked again here,
+// on the connection's own loop, as a read may have come since.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	w := c.Context().(*conn)
 	buf, _ := c.Next(-1)
+	var timeout error
+	if len(buf) > 0 {
+		w.touch(s.ticks.Load())
+	} else if w.state == stateOpen {
+		if timeout = s.expired(w, s.ticks.Load()); timeout == nil {
+			return gnet.None
+		}
+	}
 	o := outboxPool.Get().(*outbox)
-	s.traffic(w, o, buf)
+	if timeout != nil {
+		w.fail(o, timeout)
+		counters.timeouts.Add(1)
+	} else {
+		s.traffic(w, o, buf)
+	}
 	err := o.flush(c)
 	outboxPool.Put(o)
 	if err != nil {
@@ -274,7 +327,7 @@ func (s *Server) accept(w *conn, o *outbox) bool {
 	}
 	*o.buf = b
 	w.releaseHandshake()
-	s.clearDeadline(w)
+	s.watch(w)
 	w.state = stateOpen
 	counters.handshakes.Add(1)
 	return true
@@ -319,88 +372,6 @@ func (s *Server) afterWrite(w *conn) gnet.Action {
 	}
 	s.setDeadline(w, s.cfg.CloseTimeout, false)
 	return gnet.None
-}
-
-// setDeadline puts w on the deadline list, to be closed d from now unless
-// it leaves the list first. With wake, the ticker also wakes it (an
-// OnTraffic without bytes) on every sweep: its Close is still being
-// written, and afterWrite looks again. A connection already on the list
-// keeps its deadline and only changes wake.
-func (s *Server) setDeadline(w *conn, d time.Duration, wake bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if w.deadline != 0 {
-		w.deadline &^= wakeFlag
-		if wake {
-			w.deadline |= wakeFlag
-		}
-		return
-	}
-	w.deadline = time.Now().Add(d).UnixNano()&^wakeFlag | 2
-	if wake {
-		w.deadline |= wakeFlag
-	}
-	w.prev, w.next = s.tail, nil
-	if s.tail != nil {
-		s.tail.next = w
-	} else {
-		s.head = w
-	}
-	s.tail = w
-}
-
-// wakeFlag marks a listed connection that the ticker wakes. It is kept in
-// the lowest bit of the deadline, whose second bit is always set so that
-// a listed deadline is never 0: two nanoseconds do not matter.
-const wakeFlag = 1
-
-// clearDeadline takes w off the deadline list.
-func (s *Server) clearDeadline(w *conn) {
-	s.mu.Lock()
-	s.unlistLocked(w)
-	s.mu.Unlock()
-}
-
-func (s *Server) unlistLocked(w *conn) {
-	if w.deadline == 0 {
-		return
-	}
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
-		s.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
-	} else {
-		s.tail = w.prev
-	}
-	w.prev, w.next, w.deadline = nil, nil, 0
-}
-
-// tickEvery is how often the deadline list is swept. Deadlines are
-// enforced to within it.
-const tickEvery = 100 * time.Millisecond
-
-// OnTick closes the connections whose deadline passed and wakes those
-// whose Close is still being written.
-func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	now := time.Now().UnixNano()
-	s.mu.Lock()
-	for w := s.head; w != nil; {
-		next := w.next
-		switch {
-		case w.deadline <= now:
-			s.unlistLocked(w)
-			counters.dropped.Add(1)
-			_ = w.gc.Close() // asynchronous: OnClose follows on w's loop
-		case w.deadline&wakeFlag != 0:
-			_ = w.gc.Wake(nil)
-		}
-		w = next
-	}
-	s.mu.Unlock()
-	return tickEvery, gnet.None
 }
 
 // quietLogger is gnet's logger: its start-up and debug lines are dropped
