@@ -96,6 +96,56 @@ func BenchmarkMask(b *testing.B) {
 	}
 }
 
+// BenchmarkMaskFresh masks each payload once, as a server unmasks each
+// frame where it was read: every call takes the next of 64 payloads laid
+// out in one slab (64 × 1500 B still fits in L2). BenchmarkMask masks one
+// buffer again and again, so there each call's loads wait on the previous
+// call's stores to the same bytes (store-to-load forwarding); here they
+// do not, which is the cost a real payload sees.
+func BenchmarkMaskFresh(b *testing.B) {
+	const ring = 64 // a power of two: the loop picks a payload with i&(ring-1)
+	type impl struct {
+		name string
+		run  func(b *testing.B, bufs [][]byte, pos int)
+	}
+	impls := []impl{
+		{"Mask", func(b *testing.B, bufs [][]byte, pos int) {
+			for i := 0; i < b.N; i++ {
+				wsframe.Mask(benchKey, pos, bufs[i&(ring-1)])
+			}
+		}},
+		{"memclr", func(b *testing.B, bufs [][]byte, _ int) {
+			for i := 0; i < b.N; i++ {
+				buf := bufs[i&(ring-1)]
+				for j := range buf {
+					buf[j] = 0
+				}
+			}
+		}},
+		{"gobwas", func(b *testing.B, bufs [][]byte, pos int) {
+			for i := 0; i < b.N; i++ {
+				ws.Cipher(bufs[i&(ring-1)], benchKey, pos)
+			}
+		}},
+	}
+	for _, al := range alignments {
+		for _, size := range []int{8, 16, 32, 64, 96, 125, 512, 1500} {
+			stride := (al.off + size + 63) &^ 63
+			slab := aligned(ring*stride, 0)
+			bufs := make([][]byte, ring)
+			for i := range bufs {
+				bufs[i] = slab[i*stride+al.off : i*stride+al.off+size : i*stride+al.off+size]
+			}
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("align=%s/size=%d/impl=%s", al.name, size, im.name), func(b *testing.B) {
+					b.SetBytes(int64(size))
+					im.run(b, bufs, al.pos)
+				})
+			}
+		}
+	}
+}
+
 func BenchmarkMaskCopy(b *testing.B) {
 	type impl struct {
 		name string
