@@ -69,25 +69,23 @@ ctail_done: \
 // already rotated to the payload's key offset by the Go caller) and does the
 // bulk work only: the Go side has checked the arguments and handles payloads
 // shorter than smallMax. Tails are done without touching a byte outside the
-// slice: AVX-512 through byte-masked loads and stores (masked-off bytes
-// never fault), SSE2 and AVX2 by testing the bits of the remaining length.
+// slice: in place by testing the bits of the remaining length (32-, 16-,
+// 8-, 4-, 2- and 1-byte steps), and in maskCopyAVX512 through byte-masked
+// loads and stores (masked-off bytes never fault).
 
 // func maskBulk(p unsafe.Pointer, n int, k uint32)
 // Jumps to the kernel in use with the arguments as they are: every kernel
 // has this frame layout. impl is implSSE2 (0), implAVX2 (1) or implAVX512
-// (2); below avx512Min (256) bytes the AVX2 kernel stands in for AVX-512
-// (see mask_amd64.go).
+// (2) (see mask_amd64.go).
 TEXT ·maskBulk(SB), NOSPLIT, $0-20
 	MOVQ ·impl(SB), AX
 	CMPQ AX, $2
 	JNE  bulk_avx2
-	CMPQ n+8(FP), $256
-	JB   bulk_avx2
 	JMP  ·maskAVX512(SB)
 
 bulk_avx2:
 	CMPQ AX, $1
-	JB   bulk_sse2
+	JNE  bulk_sse2
 	JMP  ·maskAVX2(SB)
 
 bulk_sse2:

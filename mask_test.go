@@ -19,9 +19,11 @@ func refMask(dst, src []byte, key [4]byte, pos int) {
 	}
 }
 
-// maxLen covers four of the widest vectors (AVX-512, 64 bytes) and one more
-// byte, so every kernel's every loop, tail and alignment step runs.
-const maxLen = 4*64 + 1
+// maxLen covers the lengths Mask keeps in Go (below 112 bytes on amd64,
+// 128 elsewhere), then four of the widest vectors (AVX-512, 64 bytes) and
+// one more byte, so every kernel's every loop, tail and alignment step
+// runs.
+const maxLen = 128 + 4*64 + 1
 
 const sentinel = 0xa5
 
