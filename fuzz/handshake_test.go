@@ -35,6 +35,9 @@ import (
 //   - the status line is HTTP/1.x, one space, three digits not starting
 //     with 0, then nothing or a space (net/http takes several spaces and
 //     "+12"), and a 101 needs HTTP/1.1;
+//   - a response has no Transfer-Encoding in HTTP/1.0 (net/http ignores
+//     it; RFC 9112 §6.1 calls the framing faulty), and a 101 no body: no
+//     Transfer-Encoding, Content-Length only "0" (net/http takes any);
 //   - the limits: 8 KiB of header block, 100 field lines, 8
 //     Sec-WebSocket-Protocol or Sec-WebSocket-Extensions lines.
 
@@ -316,11 +319,17 @@ func hsOracleResponse(data []byte, c *handshake.Client) (accept, complete bool, 
 		len(line) > 12 && line[12] != ' ' {
 		return false, true, 0, end, "", "status line"
 	}
+	fields := hsFields(block)
+	if resp.ProtoMinor < 1 && len(hsValues(fields, "Transfer-Encoding")) > 0 {
+		return false, true, 0, end, "", "Transfer-Encoding in HTTP/1.0"
+	}
 	status = resp.StatusCode
 	if status != 101 {
 		return false, true, status, end, "", "status"
 	}
-	fields := hsFields(block)
+	if len(hsValues(fields, "Transfer-Encoding")) > 0 || !hsAll(hsValues(fields, "Content-Length"), "0") {
+		return false, true, status, end, "", "a 101 with a body"
+	}
 	upgrades := hsValues(fields, "Upgrade")
 	accepts := hsValues(fields, "Sec-WebSocket-Accept")
 	protocols := hsValues(fields, "Sec-WebSocket-Protocol")
@@ -534,6 +543,16 @@ var hsSeedRequests = []string{
 	"GET / HTTP/1.1\r\nHost: h\r\nUpgr",
 }
 
+// hsAll reports whether every one of vs is v.
+func hsAll(vs []string, v string) bool {
+	for _, x := range vs {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
 var hsSeedResponses = []string{
 	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + hsFuzzAccept + "\r\n" +
 		"Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=12\r\n\r\n\x81\x02hi",
@@ -546,4 +565,13 @@ var hsSeedResponses = []string{
 	"HTTP/1.1  101 x\r\n\r\n",
 	"HTTP/1.1 +12 x\r\n\r\n",
 	"HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n\n",
+	// Body framing (RFC 9112 §6): fine, then each way to get it wrong.
+	"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nTrailer: Expires\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+	"HTTP/1.1 403 Forbidden\r\nContent-Length: 3\r\nContent-Length: 03\r\n\r\n",
+	"HTTP/1.1 403 Forbidden\r\nContent-Length: 9223372036854775808\r\n\r\n",
+	"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	"HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nTrailer: x, Content-Length\r\n\r\n",
+	"HTTP/1.0 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n",
+	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + hsFuzzAccept + "\r\nContent-Length: 0\r\n\r\n",
+	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + hsFuzzAccept + "\r\nTransfer-Encoding: chunked\r\n\r\n",
 }

@@ -211,7 +211,7 @@ func (rd *reader) lines(b []byte, h handler, maxFields int) (end int, err error)
 		}
 		line := span{int32(start), int32(lf - 1)}
 		if rd.state == stateStart {
-			if e := checkStartLine(b[start : lf-1]); e != nil {
+			if e := checkStartLine(b[start:lf-1], h.req != nil); e != nil {
 				return 0, e
 			}
 			if e := h.startLine(b, line); e != nil {
@@ -281,11 +281,16 @@ func badByte(c byte, otherwise *Error) *Error {
 }
 
 // checkStartLine rejects the bytes no start line may hold (controls, NUL,
-// a bare CR); the role checks its syntax.
-func checkStartLine(b []byte) *Error {
+// a bare CR); the role checks its syntax. A status line's reason phrase may
+// hold HTAB (RFC 9112 §4); a request line may not (§3).
+func checkStartLine(b []byte, request bool) *Error {
+	bad := ErrStatusLine
+	if request {
+		bad = ErrRequestLine
+	}
 	for _, c := range b {
-		if class[c]&cValue == 0 || c == '\t' {
-			return badByte(c, ErrRequestLine)
+		if class[c]&cValue == 0 || request && c == '\t' {
+			return badByte(c, bad)
 		}
 	}
 	return nil

@@ -73,6 +73,14 @@ type Client struct {
 	agreed     codec.DeflateParams
 	negotiated bool
 	statusErr  StatusError
+	// What delimits a body (RFC 9112 §6), checked in every response.
+	minor      uint8 // the version's minor digit: 0 for HTTP/1.0
+	lengths    uint8 // Content-Length fields seen
+	length     span  // the first one's value
+	lengthBad  bool  // a Content-Length not a number below 2^63, or unlike the first
+	transfers  uint8 // Transfer-Encoding fields seen
+	chunked    bool  // the first one is "chunked"
+	trailerBad bool  // a Trailer field names Content-Length, Transfer-Encoding or Trailer
 }
 
 // AppendRequest appends the opening request with a fresh key to dst and
@@ -174,8 +182,10 @@ func (c *Client) Key() []byte {
 // deflate offer acceptably (or is absent), and Sec-WebSocket-Protocol, if
 // present, is one of the Protocols offered. A response with another status
 // is a [*StatusError] (its header block read whole, its fields readable,
-// any body left in the stream); a failed check is one of the Err...
-// variables with status 0, or an error of codec's deflate negotiation.
+// any body left in the stream, delimited by its Content-Length or chunked
+// Transfer-Encoding, which Feed has checked: [ErrResponseFraming]); a
+// failed check is one of the Err... variables with status 0, or an error
+// of codec's deflate negotiation.
 // Either way the client fails the connection. Feed returns the same error
 // again on later calls, and done once done.
 func (c *Client) Feed(p []byte) (n int, done bool, err error) {
@@ -287,6 +297,7 @@ func (c *Client) startLine(b []byte, line span) *Error {
 		return ErrStatusLine
 	}
 	c.status = int(d0-'0')*100 + int(d1-'0')*10 + int(d2-'0')
+	c.minor = uint8(minor)
 	if c.status == 101 && minor < 1 {
 		return ErrStatusLine // no upgrade in HTTP/1.0
 	}
@@ -304,10 +315,29 @@ func (c *Client) field(b []byte, name, value span) *Error {
 		if equalFold(n, "upgrade") {
 			c.upgrades++
 			c.upgradeOK = equalFold(v, "websocket")
+		} else if equalFold(n, "trailer") {
+			c.trailerBad = c.trailerBad || namesFraming(v)
 		}
 	case 10:
 		if equalFold(n, "connection") {
 			c.connection = c.connection || hasToken(v, "upgrade")
+		}
+	case 14:
+		if equalFold(n, "content-length") {
+			if c.lengths == 0 {
+				c.length = value
+				c.lengthBad = !validLength(v)
+			} else if string(v) != string(c.length.in(b)) {
+				c.lengthBad = true
+			}
+			c.lengths = min(c.lengths+1, 2)
+		}
+	case 17:
+		if equalFold(n, "transfer-encoding") {
+			if c.transfers == 0 {
+				c.chunked = equalFold(v, "chunked")
+			}
+			c.transfers = min(c.transfers+1, 2)
 		}
 	case 20:
 		if equalFold(n, "sec-websocket-accept") {
@@ -341,9 +371,12 @@ func (c *Client) field(b []byte, name, value span) *Error {
 	return nil
 }
 
-// end checks a 101 (RFC 6455 §4.1, the client's items 1–6 on the
-// response).
+// end checks how any response delimits its body, then a 101 (RFC 6455
+// §4.1, the client's items 1–6 on the response).
 func (c *Client) end(b []byte) error {
+	if err := c.framing(b); err != nil {
+		return err
+	}
 	if c.status != 101 {
 		return nil
 	}
@@ -389,6 +422,65 @@ func (c *Client) end(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// framing checks the fields that say where a body ends (RFC 9112 §6). The
+// body of a response other than 101 follows in the stream, for the caller
+// to read or skip, so it must be delimited one way only: Content-Length
+// fields that are numbers and agree (§6.3 item 5: otherwise "the message
+// framing is invalid"), at most one Transfer-Encoding, "chunked" (the one
+// coding net/http takes too), and none in HTTP/1.0, where §6.1 says to
+// treat the framing as faulty. A 101 has no body at all: its next bytes
+// are frames, so, as in a request, no Transfer-Encoding and no
+// Content-Length but "0".
+func (c *Client) framing(b []byte) error {
+	switch {
+	case c.lengthBad, c.transfers > 1, c.transfers == 1 && (!c.chunked || c.minor == 0), c.chunked && c.trailerBad:
+		return ErrResponseFraming
+	case c.status == 101 && (c.transfers > 0 || c.lengths > 0 && string(c.length.in(b)) != "0"):
+		return ErrResponseFraming
+	}
+	return nil
+}
+
+// validLength reports whether v is a Content-Length (1*DIGIT, RFC 9110
+// §8.6) below 2^63, as net/http requires.
+func validLength(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	var n uint64
+	for _, d := range v {
+		if d < '0' || d > '9' {
+			return false
+		}
+		n = n*10 + uint64(d-'0')
+		if n >= 1<<63 {
+			return false
+		}
+	}
+	return true
+}
+
+// namesFraming reports whether a Trailer field's list names a field that
+// cannot be sent in a trailer section because it delimits the message
+// (RFC 9110 §6.5.1): Content-Length, Transfer-Encoding or Trailer.
+func namesFraming(v []byte) bool {
+	for len(v) > 0 {
+		i := 0
+		for i < len(v) && v[i] != ',' {
+			i++
+		}
+		e := trimOWS(v[:i])
+		if equalFold(e, "content-length") || equalFold(e, "transfer-encoding") || equalFold(e, "trailer") {
+			return true
+		}
+		if i == len(v) {
+			break
+		}
+		v = v[i+1:]
+	}
+	return false
 }
 
 // validClientTarget reports whether t can be a request-target (RFC 9112

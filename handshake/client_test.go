@@ -211,6 +211,8 @@ func TestClientResponseVariants(t *testing.T) {
 		"RFC6455-4.1/6-no-subprotocol":  withoutField(response101, "Sec-WebSocket-Protocol"),
 		"RFC6455-4.1-other-fields":      withField(response101, "Server: nginx/1.25\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT"),
 		"RFC6455-4.1/4-accept-with-OWS": strings.Replace(response101, "Accept: ", "Accept:\t ", 1),
+		"RFC9112-6.3-Content-Length-0":  withField(response101, "Content-Length: 0"),
+		"RFC9112-4-reason-with-HTAB":    strings.Replace(response101, "Switching Protocols", "Switching\tProtocols\t", 1),
 	} {
 		c := newTestClient()
 		c.AppendRequest(nil)
@@ -254,6 +256,11 @@ func TestClientResponseFailures(t *testing.T) {
 		{"RFC9112-4-status-letters", strings.Replace(response101, "101", "1o1", 1), ErrStatusLine, nil},
 		{"RFC9112-4-no-space-after-status", strings.Replace(response101, "101 ", "101x", 1), ErrStatusLine, nil},
 		{"RFC9112-4-status-0xx", strings.Replace(response101, "101", "001", 1), ErrStatusLine, nil},
+		{"RFC9112-4-HTAB-before-status", strings.Replace(response101, "HTTP/1.1 101", "HTTP/1.1\t101", 1), ErrStatusLine, nil},
+		{"RFC9112-4-control-in-reason", strings.Replace(response101, "Switching Protocols", "Switching\x01Protocols", 1), ErrStatusLine, nil},
+		{"RFC9112-6.1-101-Transfer-Encoding", withField(response101, "Transfer-Encoding: chunked"), ErrResponseFraming, nil},
+		{"RFC9112-6.3-101-Content-Length", withField(response101, "Content-Length: 5"), ErrResponseFraming, nil},
+		{"RFC9112-6.3-101-Content-Length-not-a-number", withField(response101, "Content-Length: A"), ErrResponseFraming, nil},
 		{"RFC9112-2.2-bare-LF", strings.Replace(response101, "Upgrade: websocket\r\n", "Upgrade: websocket\n", 1), ErrLineEnd, nil},
 		{"RFC9112-5.2-obs-fold", strings.Replace(response101, "Connection: Upgrade\r\n", "Connection: x,\r\n Upgrade\r\n", 1), ErrObsFold, nil},
 	} {
@@ -312,6 +319,67 @@ func TestClientStatusError(t *testing.T) {
 	}
 	if _, ok := c.Header("WWW-Authenticate"); ok {
 		t.Fatal("old response's fields after AppendRequest")
+	}
+}
+
+// TestClientStatusFraming checks how a response other than 101 delimits
+// its body (RFC 9112 §6): when the caller could read it one way only, the
+// response is a *StatusError; when not, ErrResponseFraming, in every
+// chunking. The outcomes are net/http.ReadResponse's, but for a
+// Transfer-Encoding in HTTP/1.0, which net/http ignores and §6.1 calls
+// faulty framing.
+func TestClientStatusFraming(t *testing.T) {
+	const fine, bad = true, false
+	for _, tc := range []struct {
+		name   string
+		fields string
+		ok     bool
+	}{
+		{"no-framing", "", fine},
+		{"Content-Length", "Content-Length: 12", fine},
+		{"Content-Length-0", "Content-Length: 0", fine},
+		{"Content-Length-OWS", "Content-Length: \t12 ", fine},
+		{"two-equal-Content-Lengths", "Content-Length: 12\r\nContent-Length: 12", fine},
+		{"Content-Length-leading-zeros", "Content-Length: 0000000000000000000000012", fine},
+		{"Content-Length-2^63-1", "Content-Length: 9223372036854775807", fine},
+		{"chunked", "Transfer-Encoding: chunked", fine},
+		{"chunked-case", "Transfer-Encoding: Chunked", fine},
+		{"chunked-and-Content-Length", "Transfer-Encoding: chunked\r\nContent-Length: 12", fine},
+		{"Trailer-without-chunked", "Trailer: Content-Length", fine},
+		{"chunked-Trailer", "Transfer-Encoding: chunked\r\nTrailer: Expires, Server-Timing", fine},
+		{"Content-Length-letter", "Content-Length: A", bad},
+		{"Content-Length-empty", "Content-Length:", bad},
+		{"Content-Length-sign", "Content-Length: +12", bad},
+		{"Content-Length-list", "Content-Length: 12, 12", bad},
+		{"Content-Length-2^63", "Content-Length: 9223372036854775808", bad},
+		{"two-Content-Lengths", "Content-Length: 12\r\nContent-Length: 13", bad},
+		{"two-Content-Lengths-spelled-apart", "Content-Length: 12\r\nContent-Length: 012", bad},
+		{"bad-second-Content-Length", "Content-Length: 12\r\nContent-Length: x", bad},
+		{"gzip-chunked", "Transfer-Encoding: gzip, chunked", bad},
+		{"two-Transfer-Encodings", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked", bad},
+		{"Transfer-Encoding-identity", "Transfer-Encoding: identity", bad},
+		{"chunked-Trailer-Content-Length", "Transfer-Encoding: chunked\r\nTrailer: Expires, content-length", bad},
+		{"chunked-Trailer-Transfer-Encoding", "Transfer-Encoding: chunked\r\nTrailer: TRANSFER-ENCODING", bad},
+		{"chunked-Trailer-Trailer", "Transfer-Encoding: chunked\r\nTrailer: ,trailer,", bad},
+	} {
+		for _, version := range []string{"HTTP/1.1", "HTTP/1.0"} {
+			ok := tc.ok && (version == "HTTP/1.1" || !strings.Contains(tc.fields, "Transfer-Encoding"))
+			resp := version + " 403 Forbidden\r\n"
+			if tc.fields != "" {
+				resp += tc.fields + "\r\n"
+			}
+			resp += "\r\n"
+			for name, chunks := range chunkings(resp) {
+				c := newTestClient()
+				c.AppendRequest(nil)
+				got := feedClient(t, c, chunks)
+				var se *StatusError
+				if ok && (!errors.As(got.err, &se) || se.Code != 403 || got.end != len(resp)) ||
+					!ok && got.err != ErrResponseFraming {
+					t.Fatalf("%s %s, %s: %+v, want ok %v", tc.name, version, name, got, ok)
+				}
+			}
+		}
 	}
 }
 

@@ -31,8 +31,11 @@
 // colon are errors, a NUL or another control character in a field is an
 // error, a second Host, Sec-WebSocket-Key, Sec-WebSocket-Version, Origin
 // or Content-Length is an error, and so is any request body (the bytes
-// after the request are frames). Each error's documentation says which
-// status it is answered with and why.
+// after the request are frames). A response must say where its body ends
+// one way only (RFC 9112 §6: Content-Length fields that are numbers and
+// agree, or a single chunked Transfer-Encoding, none in HTTP/1.0), and a
+// 101 has no body. Each error's documentation says which status it is
+// answered with and why.
 //
 // # Memory
 //

@@ -153,6 +153,16 @@ var (
 	// ErrResponseProtocol: a Sec-WebSocket-Protocol that names a
 	// subprotocol not offered, more than one, or appears twice.
 	ErrResponseProtocol = newError(0, "response subprotocol was not offered")
+	// ErrResponseFraming: a response whose body could be delimited more
+	// than one way (RFC 9112 §6): a Content-Length that is not a number
+	// below 2^63, or two that differ; a Transfer-Encoding that is not a
+	// single "chunked", or any in HTTP/1.0; a Trailer that names
+	// Content-Length, Transfer-Encoding or Trailer; or, in a 101, whose
+	// next bytes are frames, a Transfer-Encoding or a Content-Length other
+	// than 0. Checked in every response, so a non-101 with such fields is
+	// this error rather than a [*StatusError] whose body could not be read
+	// safely.
+	ErrResponseFraming = newError(0, "response body framing is invalid")
 	// ErrNoRequest: Feed before AppendRequest wrote a request (there is no
 	// key to check the answer against).
 	ErrNoRequest = newError(0, "no request was written")
