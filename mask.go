@@ -121,18 +121,71 @@ func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 	}
 	dst = checkCopy(dst, src)
 	k := rotKey(key, pos)
-	if len(src) < smallCopyMax {
-		maskCopySmall(dst, src, k)
+	if len(src) >= smallCopyMax {
+		if &dst[0] == &src[0] {
+			// The copying kernels may write a destination byte before
+			// reading the source byte at the same address.
+			raceWrite(unsafe.Pointer(&dst[0]), len(src))
+			maskBulk(unsafe.Pointer(&dst[0]), len(src), k)
+			return next
+		}
+		maskCopyBulk(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), len(src), k)
 		return next
 	}
-	if &dst[0] == &src[0] {
-		// The copying kernels may write a destination byte before
-		// reading the source byte at the same address.
-		raceWrite(unsafe.Pointer(&dst[0]), len(src))
-		maskBulk(unsafe.Pointer(&dst[0]), len(src), k)
-		return next
+	// The short path, written out as in Mask and for the same reason. dst
+	// and src may be the same slice: every word is loaded before it, or
+	// any word overlapping it, is stored.
+	k64 := uint64(k)<<32 | uint64(k)
+	if len(src) < 32 {
+		goto tail
 	}
-	maskCopyBulk(unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0]), len(src), k)
+	for len(src) >= 64 {
+		s, d := src[:64:64], dst[:64:64]
+		le.PutUint64(d[0:], le.Uint64(s[0:])^k64)
+		le.PutUint64(d[8:], le.Uint64(s[8:])^k64)
+		le.PutUint64(d[16:], le.Uint64(s[16:])^k64)
+		le.PutUint64(d[24:], le.Uint64(s[24:])^k64)
+		le.PutUint64(d[32:], le.Uint64(s[32:])^k64)
+		le.PutUint64(d[40:], le.Uint64(s[40:])^k64)
+		le.PutUint64(d[48:], le.Uint64(s[48:])^k64)
+		le.PutUint64(d[56:], le.Uint64(s[56:])^k64)
+		src, dst = src[64:], dst[64:]
+	}
+	if len(src) >= 32 {
+		s, d := src[:32:32], dst[:32:32]
+		le.PutUint64(d[0:], le.Uint64(s[0:])^k64)
+		le.PutUint64(d[8:], le.Uint64(s[8:])^k64)
+		le.PutUint64(d[16:], le.Uint64(s[16:])^k64)
+		le.PutUint64(d[24:], le.Uint64(s[24:])^k64)
+		src, dst = src[32:], dst[32:]
+	}
+tail:
+	n := len(src)
+	dst = dst[:n]
+	switch {
+	case n >= 16:
+		kt := rotWord64(k64, n)
+		w0, w1 := le.Uint64(src[0:]), le.Uint64(src[8:])
+		w2, w3 := le.Uint64(src[n-16:]), le.Uint64(src[n-8:])
+		le.PutUint64(dst[0:], w0^k64)
+		le.PutUint64(dst[8:], w1^k64)
+		le.PutUint64(dst[n-16:], w2^kt)
+		le.PutUint64(dst[n-8:], w3^kt)
+	case n >= 8:
+		kt := rotWord64(k64, n)
+		w0, w1 := le.Uint64(src), le.Uint64(src[n-8:])
+		le.PutUint64(dst, w0^k64)
+		le.PutUint64(dst[n-8:], w1^kt)
+	case n >= 4:
+		kt := uint32(rotWord64(k64, n))
+		w0, w1 := le.Uint32(src), le.Uint32(src[n-4:])
+		le.PutUint32(dst, w0^k)
+		le.PutUint32(dst[n-4:], w1^kt)
+	default:
+		for i := range src {
+			dst[i] = src[i] ^ byte(k>>(8*i))
+		}
+	}
 	return next
 }
 
@@ -161,7 +214,7 @@ func Kernels() []Impl {
 }
 
 // smallCopyMax is the length below which MaskCopy, for every kernel,
-// stays in Go (maskCopySmall): up to this size a few word operations beat
+// stays in Go (its short path): up to this size a few word operations beat
 // a call into assembly. Mask's own threshold, smallMax, depends on the
 // architecture's kernels (see the README's measurements).
 const smallCopyMax = 128
@@ -182,16 +235,12 @@ func newImpl(name string, bulk func(p *byte, n int, k uint32), bulkCopy func(dst
 			return next
 		},
 		MaskCopy: func(dst, src []byte, key [4]byte, pos int) int {
-			next := (pos + len(src)) & 3
-			if len(src) == 0 {
-				return next
+			if len(src) < smallCopyMax {
+				return MaskCopy(dst, src, key, pos) // the short path is the same Go for all
 			}
+			next := (pos + len(src)) & 3
 			dst = checkCopy(dst, src)
 			k := rotKey(key, pos)
-			if len(src) < smallCopyMax {
-				maskCopySmall(dst, src, k)
-				return next
-			}
 			if &dst[0] == &src[0] { // as in MaskCopy
 				raceWrite(unsafe.Pointer(&dst[0]), len(src))
 				bulk(&dst[0], len(src), k)

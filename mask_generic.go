@@ -6,9 +6,9 @@ import (
 )
 
 // The portable kernel. It is the reference every assembly kernel is tested
-// against, what -tags purego and architectures without assembly run, and the
-// path every kernel takes for payloads shorter than smallMax, where a call
-// into assembly costs more than it saves.
+// against, and what -tags purego and architectures without assembly run.
+// (Payloads shorter than smallMax, or smallCopyMax when copying, take Mask's
+// and MaskCopy's own Go path in mask.go, whatever the kernel.)
 //
 // It works a machine word at a time, loaded and stored little-endian as the
 // key word from rotKey is, so it is correct on big-endian targets too, and
@@ -95,52 +95,6 @@ func maskCopyGeneric(dst, src []byte, k uint32) {
 	le.PutUint32(kb[:], k)
 	for i := range src {
 		dst[i] = src[i] ^ kb[i]
-	}
-}
-
-// maskCopySmall handles payloads shorter than smallCopyMax for every
-// kernel, in Go: below that size a call into assembly (the ABI switch, the
-// dispatch, the vector set-up) costs more than the work. It works as Mask's
-// short path does, and may be given dst and src as the same slice: every
-// word is loaded before it, or any word overlapping it, is stored.
-func maskCopySmall(dst, src []byte, k uint32) {
-	k64 := uint64(k)<<32 | uint64(k)
-	dst = dst[:len(src)]
-	for len(src) >= 32 {
-		s, d := src[:32:32], dst[:32:32]
-		le.PutUint64(d[0:], le.Uint64(s[0:])^k64)
-		le.PutUint64(d[8:], le.Uint64(s[8:])^k64)
-		le.PutUint64(d[16:], le.Uint64(s[16:])^k64)
-		le.PutUint64(d[24:], le.Uint64(s[24:])^k64)
-		src, dst = src[32:], dst[32:]
-	}
-	n := len(src)
-	dst = dst[:n]
-	switch {
-	case n >= 16:
-		kt := rotWord64(k64, n)
-		w0, w1 := le.Uint64(src[0:]), le.Uint64(src[8:])
-		w2, w3 := le.Uint64(src[n-16:]), le.Uint64(src[n-8:])
-		le.PutUint64(dst[0:], w0^k64)
-		le.PutUint64(dst[8:], w1^k64)
-		le.PutUint64(dst[n-16:], w2^kt)
-		le.PutUint64(dst[n-8:], w3^kt)
-	case n >= 8:
-		kt := rotWord64(k64, n)
-		w0, w1 := le.Uint64(src), le.Uint64(src[n-8:])
-		le.PutUint64(dst, w0^k64)
-		le.PutUint64(dst[n-8:], w1^kt)
-	case n >= 4:
-		kt := uint32(rotWord64(k64, n))
-		w0, w1 := le.Uint32(src), le.Uint32(src[n-4:])
-		le.PutUint32(dst, w0^k)
-		le.PutUint32(dst[n-4:], w1^kt)
-	default:
-		var kb [4]byte
-		le.PutUint32(kb[:], k)
-		for i := range src {
-			dst[i] = src[i] ^ kb[i]
-		}
 	}
 }
 
