@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,6 +39,9 @@ import (
 //   - a response has no Transfer-Encoding in HTTP/1.0 (net/http ignores
 //     it; RFC 9112 §6.1 calls the framing faulty), and a 101 no body: no
 //     Transfer-Encoding, Content-Length only "0" (net/http takes any);
+//   - every response's Content-Length fields are numbers below 2^63 and
+//     agree, whatever the status (Go 1.26's net/http checks them for
+//     every status, Go 1.22's skips them for 1xx, 204 and 304);
 //   - the limits: 8 KiB of header block, 100 field lines, 8
 //     Sec-WebSocket-Protocol or Sec-WebSocket-Extensions lines.
 
@@ -322,6 +326,11 @@ func hsOracleResponse(data []byte, c *handshake.Client) (accept, complete bool, 
 	fields := hsFields(block)
 	if resp.ProtoMinor < 1 && len(hsValues(fields, "Transfer-Encoding")) > 0 {
 		return false, true, 0, end, "", "Transfer-Encoding in HTTP/1.0"
+	}
+	if lengths := hsValues(fields, "Content-Length"); len(lengths) > 0 {
+		if _, err := strconv.ParseUint(lengths[0], 10, 63); err != nil || !hsAll(lengths, lengths[0]) {
+			return false, true, 0, end, "", "Content-Length"
+		}
 	}
 	status = resp.StatusCode
 	if status != 101 {
