@@ -316,7 +316,10 @@ func (c *Client) field(b []byte, name, value span) *Error {
 			c.upgrades++
 			c.upgradeOK = equalFold(v, "websocket")
 		} else if equalFold(n, "trailer") {
-			c.trailerBad = c.trailerBad || namesFraming(v)
+			// Fields that delimit the message cannot be trailers
+			// (RFC 9110 §6.5.1).
+			c.trailerBad = c.trailerBad || hasToken(v, "content-length") ||
+				hasToken(v, "transfer-encoding") || hasToken(v, "trailer")
 		}
 	case 10:
 		if equalFold(n, "connection") {
@@ -460,27 +463,6 @@ func validLength(v []byte) bool {
 		}
 	}
 	return true
-}
-
-// namesFraming reports whether a Trailer field's list names a field that
-// cannot be sent in a trailer section because it delimits the message
-// (RFC 9110 §6.5.1): Content-Length, Transfer-Encoding or Trailer.
-func namesFraming(v []byte) bool {
-	for len(v) > 0 {
-		i := 0
-		for i < len(v) && v[i] != ',' {
-			i++
-		}
-		e := trimOWS(v[:i])
-		if equalFold(e, "content-length") || equalFold(e, "transfer-encoding") || equalFold(e, "trailer") {
-			return true
-		}
-		if i == len(v) {
-			break
-		}
-		v = v[i+1:]
-	}
-	return false
 }
 
 // validClientTarget reports whether t can be a request-target (RFC 9112
